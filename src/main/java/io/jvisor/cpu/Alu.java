@@ -1,0 +1,120 @@
+package io.jvisor.cpu;
+
+/**
+ * Integer arithmetic and logic with their flag rules (SDM Vol. 2, ADD..XOR, INC, DEC, NEG,
+ * NOT, CMP, TEST). Operands are zero-extended values of {@code size} bytes (1, 2 or 4);
+ * results are masked to the size. Flags are recorded lazily in the {@link Cpu}.
+ */
+public final class Alu {
+    private Alu() { }
+
+    public static final int ADD = 0, OR = 1, ADC = 2, SBB = 3, AND = 4, SUB = 5, XOR = 6, CMP = 7;
+
+    public static int mask(int size) {
+        return size == 1 ? 0xff : size == 2 ? 0xffff : -1;
+    }
+
+    public static int signBit(int size) {
+        return size == 1 ? 0x80 : size == 2 ? 0x8000 : 0x80000000;
+    }
+
+    /** Sign-extends a value of {@code size} bytes to 32 bits. */
+    public static int signExtend(int v, int size) {
+        return size == 1 ? (byte) v : size == 2 ? (short) v : v;
+    }
+
+    /** The eight group-1 operations (opcode bits 3..5 or ModRM.reg). CMP returns the difference but callers discard it. */
+    public static int op(Cpu c, int aluOp, int size, int a, int b) {
+        return switch (aluOp) {
+            case ADD -> add(c, size, a, b);
+            case OR -> logic(c, size, a | b);
+            case ADC -> adc(c, size, a, b);
+            case SBB -> sbb(c, size, a, b);
+            case AND -> logic(c, size, a & b);
+            case SUB, CMP -> sub(c, size, a, b);
+            default -> logic(c, size, a ^ b);
+        };
+    }
+
+    public static int add(Cpu c, int size, int a, int b) {
+        int res = (a + b) & mask(size);
+        c.lazy(Cpu.LAZY_ADD, size, a, b, res);
+        return res;
+    }
+
+    public static int adc(Cpu c, int size, int a, int b) {
+        int cin = c.cf() ? 1 : 0;
+        int res = (a + b + cin) & mask(size);
+        c.lazyCin = cin;
+        c.lazy(Cpu.LAZY_ADC, size, a, b, res);
+        return res;
+    }
+
+    public static int sub(Cpu c, int size, int a, int b) {
+        int res = (a - b) & mask(size);
+        c.lazy(Cpu.LAZY_SUB, size, a, b, res);
+        return res;
+    }
+
+    public static int sbb(Cpu c, int size, int a, int b) {
+        int cin = c.cf() ? 1 : 0;
+        int res = (a - b - cin) & mask(size);
+        c.lazyCin = cin;
+        c.lazy(Cpu.LAZY_SBB, size, a, b, res);
+        return res;
+    }
+
+    public static int logic(Cpu c, int size, int res) {
+        res &= mask(size);
+        c.lazy(Cpu.LAZY_LOGIC, size, 0, 0, res);
+        return res;
+    }
+
+    /** INC keeps CF (SDM: "The CF flag is not affected"). */
+    public static int inc(Cpu c, int size, int a) {
+        keepCarry(c);
+        int res = (a + 1) & mask(size);
+        c.lazy(Cpu.LAZY_INC, size, a, 1, res);
+        return res;
+    }
+
+    public static int dec(Cpu c, int size, int a) {
+        keepCarry(c);
+        int res = (a - 1) & mask(size);
+        c.lazy(Cpu.LAZY_DEC, size, a, 1, res);
+        return res;
+    }
+
+    private static void keepCarry(Cpu c) {
+        if (c.lazyOp != Cpu.LAZY_INC && c.lazyOp != Cpu.LAZY_DEC) {
+            boolean cf = c.cf();
+            c.eflagsBase = (c.eflagsBase & ~Flags.CF) | (cf ? Flags.CF : 0);
+        }
+    }
+
+    /** NEG: 0 - a; CF is set unless the operand was zero. */
+    public static int neg(Cpu c, int size, int a) {
+        return sub(c, size, 0, a);
+    }
+
+    /** Sets the six arithmetic flags from a result the way logic instructions do, with CF/OF given. */
+    static void resultFlags(Cpu c, int size, int res, boolean cf, boolean of, boolean af) {
+        int f = Flags.parity(res);
+        if ((res & mask(size)) == 0) {
+            f |= Flags.ZF;
+        }
+        if ((res & signBit(size)) != 0) {
+            f |= Flags.SF;
+        }
+        if (cf) {
+            f |= Flags.CF;
+        }
+        if (of) {
+            f |= Flags.OF;
+        }
+        if (af) {
+            f |= Flags.AF;
+        }
+        c.setArithFlags(f);
+    }
+}

@@ -1,0 +1,848 @@
+package io.jvisor.cpu;
+
+import io.jvisor.memory.IoBus;
+import io.jvisor.memory.PageWalker;
+import io.jvisor.memory.PhysicalMemory;
+import io.jvisor.memory.SoftTlb;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The architectural state of one IA-32 (i686-class) virtual CPU and its view of memory:
+ * general registers, EIP, EFLAGS (with lazily computed arithmetic flags), segment
+ * registers with their descriptor caches, control, debug and model-specific registers,
+ * the x87 unit, and the segmented + paged access path through the soft TLB.
+ *
+ * <p>Only the vCPU's own thread touches this object.
+ */
+public final class Cpu {
+    // ---- general registers (SDM 3.4.1): index = ModRM register number
+    public static final int EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESP = 4, EBP = 5, ESI = 6, EDI = 7;
+    // ---- segment registers: index = ModRM sreg number; LDTR and TR share the caches
+    public static final int ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5, LDTR = 6, TR = 7;
+
+    public final int[] r = new int[8];
+    public int eip;
+
+    // ---- segment descriptor caches
+    public final int[] segSel = new int[8];
+    public final int[] segBase = new int[8];
+    public final int[] segLimit = new int[8];
+    /** Descriptor attributes: bits 0-3 type, 4 S, 5-6 DPL, 7 P, 12 AVL, 14 D/B, 15 G; ATTR_UNUSABLE for null. */
+    public final int[] segAttr = new int[8];
+    public static final int ATTR_UNUSABLE = 1 << 16;
+    /** Valid offset range [lo, hi] for data accesses (expand-down aware), as unsigned ints. */
+    final int[] segLo = new int[8];
+    final int[] segHi = new int[8];
+    final boolean[] segReadable = new boolean[8];
+    final boolean[] segWritable = new boolean[8];
+
+    public int gdtBase, gdtLimit, idtBase, idtLimit;
+
+    // ---- control state
+    public int cr0 = 0x60000010, cr2, cr3, cr4;
+    public final int[] dr = new int[8];
+    public int cpl;
+    /** CS.D: default operand and address size of the code segment. */
+    public boolean code32;
+    /** SS.B: ESP (true) or SP (false) is the stack pointer. */
+    public boolean stack32;
+    /** PAE PDPTEs loaded by the last CR3 write (SDM 4.4.1), or null outside PAE paging. */
+    long[] pdpte;
+
+    public static final int CR0_PE = 1, CR0_MP = 2, CR0_EM = 4, CR0_TS = 8, CR0_ET = 0x10, CR0_NE = 0x20,
+            CR0_WP = 0x10000, CR0_AM = 0x40000, CR0_NW = 0x20000000, CR0_CD = 0x40000000, CR0_PG = 0x80000000;
+    public static final int CR4_VME = 1, CR4_PVI = 2, CR4_TSD = 4, CR4_DE = 8, CR4_PSE = 0x10, CR4_PAE = 0x20,
+            CR4_MCE = 0x40, CR4_PGE = 0x80, CR4_PCE = 0x100, CR4_OSFXSR = 0x200, CR4_OSXMMEXCPT = 0x400;
+
+    // ---- model-specific registers
+    public int sysenterCs, sysenterEsp, sysenterEip;
+    public long tscOffset;
+    public long apicBase = 0xfee00900L;
+    public long pat = 0x0007040600070406L;
+    public final long[] mtrr = new long[0x300];
+    public long mtrrDefType;
+
+    // ---- EFLAGS with lazy arithmetic flags
+    /** All EFLAGS bits; the ARITH bits are valid only while {@link #lazyOp} is {@link #LAZY_NONE}. */
+    int eflagsBase = Flags.BIT1;
+    int lazyOp;
+    int lazyRes, lazyA, lazyB, lazyCin;
+    /** Operand size of the lazy operation: 1, 2 or 4 bytes. */
+    int lazySize = 4;
+    static final int LAZY_NONE = 0, LAZY_ADD = 1, LAZY_ADC = 2, LAZY_SUB = 3, LAZY_SBB = 4, LAZY_LOGIC = 5,
+            LAZY_INC = 6, LAZY_DEC = 7;
+
+    // ---- execution state
+    public boolean halted;
+    /** Set by sti (when IF was clear), mov ss and pop ss: no interrupt before the next instruction ends. */
+    public boolean interruptShadow;
+    public long instructions;
+    public final ExitCounters exits = new ExitCounters();
+    public InterruptSource interrupts = InterruptSource.NONE;
+    /** Vector of the last exception delivered (for reports and test harnesses), -1 if none. */
+    public int lastException = -1;
+    /** Vector of the first exception delivered since the field was last set to -1 (test harnesses). */
+    public int firstException = -1;
+    /** Nesting of exception delivery, for #DF and triple-fault detection (SDM 6.15 table 6-5). */
+    int deliveringClass = -1;
+    boolean nmiBlocked;
+
+    // ---- memory
+    public final PhysicalMemory mem;
+    public final IoBus io;
+    public final SoftTlb tlb = new SoftTlb();
+    private final PageWalker walker;
+    private final MemorySegment ram;
+    private int[] rTag, wTag;
+    private long[] rPhys, wPhys;
+    /** The x87 floating-point unit. */
+    public final Fpu fpu = new Fpu();
+    /** Called when the engine must forget decoded code for a physical page that became code. */
+    public CodeTracker codeTracker = CodeTracker.NONE;
+
+    /** How the engine learns that decoded code must be kept coherent with memory. */
+    public interface CodeTracker {
+        CodeTracker NONE = () -> { };
+
+        /** CR0/CR4 changes that alter how code decodes (none today) or full flush requests. */
+        void flushAll();
+    }
+
+    public Cpu(PhysicalMemory mem, IoBus io) {
+        this.mem = mem;
+        this.io = io;
+        this.walker = new PageWalker(mem);
+        this.ram = mem.ram();
+        reset();
+    }
+
+    /** The power-on state (SDM 9.1.1): real mode, CS:IP = F000:FFF0 with CS base FFFF0000. */
+    public void reset() {
+        java.util.Arrays.fill(r, 0);
+        r[EDX] = CpuId.SIGNATURE;
+        eip = 0xfff0;
+        eflagsBase = Flags.BIT1;
+        lazyOp = LAZY_NONE;
+        cr0 = 0x60000010;
+        cr2 = cr3 = cr4 = 0;
+        pdpte = null;
+        java.util.Arrays.fill(dr, 0);
+        dr[6] = 0xffff0ff0;
+        dr[7] = 0x400;
+        for (int s = 0; s < 6; s++) {
+            setSegmentCache(s, 0, 0, 0xffff, 0x93);
+        }
+        setSegmentCache(CS, 0xf000, 0xffff0000, 0xffff, 0x9b);
+        setSegmentCache(LDTR, 0, 0, 0xffff, 0x82);
+        setSegmentCache(TR, 0, 0, 0xffff, 0x8b);
+        gdtBase = idtBase = 0;
+        gdtLimit = idtLimit = 0xffff;
+        sysenterCs = sysenterEsp = sysenterEip = 0;
+        halted = false;
+        interruptShadow = false;
+        deliveringClass = -1;
+        fpu.reset();
+        setCpl(0);
+        flushTlb();
+    }
+
+    // =====================================================================================
+    // Modes
+
+    public boolean protectedMode() {
+        return (cr0 & CR0_PE) != 0;
+    }
+
+    public boolean v86() {
+        return (eflagsBase & Flags.VM) != 0;
+    }
+
+    public boolean paging() {
+        return (cr0 & CR0_PG) != 0;
+    }
+
+    public int iopl() {
+        return (eflagsBase >>> 12) & 3;
+    }
+
+    public void setCpl(int newCpl) {
+        cpl = newCpl;
+        int rk = newCpl == 3 ? SoftTlb.READ_USER : SoftTlb.READ_SUP;
+        int wk = newCpl == 3 ? SoftTlb.WRITE_USER : SoftTlb.WRITE_SUP;
+        rTag = tlb.tag[rk];
+        rPhys = tlb.phys[rk];
+        wTag = tlb.tag[wk];
+        wPhys = tlb.phys[wk];
+    }
+
+    // =====================================================================================
+    // Segment caches
+
+    /** Loads a descriptor cache directly (mode switches, task switches, loaders, tests). */
+    public void setSegmentCache(int s, int selector, int base, int limit, int attr) {
+        segSel[s] = selector & 0xffff;
+        segBase[s] = base;
+        segLimit[s] = limit;
+        segAttr[s] = attr;
+        boolean unusable = (attr & ATTR_UNUSABLE) != 0;
+        int type = attr & 0xf;
+        boolean code = (attr & 0x18) == 0x18;
+        boolean expandDown = !code && (type & 4) != 0;
+        if (expandDown) {
+            segLo[s] = limit + 1;
+            segHi[s] = (attr & 0x4000) != 0 ? -1 : 0xffff;
+        } else {
+            segLo[s] = 0;
+            segHi[s] = limit;
+        }
+        if (unusable) {
+            segReadable[s] = segWritable[s] = false;
+        } else if (!protectedMode() || v86()) {
+            segReadable[s] = true;
+            segWritable[s] = true;
+        } else if (code) {
+            segReadable[s] = (type & 2) != 0;
+            segWritable[s] = false;
+        } else {
+            segReadable[s] = (attr & 0x10) != 0;
+            segWritable[s] = (attr & 0x10) != 0 && (type & 2) != 0;
+        }
+        if (s == CS) {
+            code32 = (attr & 0x4000) != 0;
+        } else if (s == SS) {
+            stack32 = (attr & 0x4000) != 0;
+        }
+    }
+
+    /** Recomputes access rights of all caches (after a mode change). */
+    public void refreshSegmentRights() {
+        for (int s = 0; s < 8; s++) {
+            setSegmentCache(s, segSel[s], segBase[s], segLimit[s], segAttr[s]);
+        }
+    }
+
+    /** Real-mode and virtual-8086 segment load: base = selector * 16 (SDM 20.1.1). */
+    public void loadSegmentReal(int s, int selector) {
+        selector &= 0xffff;
+        if (v86()) {
+            setSegmentCache(s, selector, selector << 4, 0xffff, s == CS ? 0xfb : 0xf3);
+        } else {
+            // real mode keeps the cached limit and attributes (so "unreal mode" works)
+            int attr = segAttr[s] & ~ATTR_UNUSABLE | 0x80 | 0x10;
+            if (s != CS) {
+                attr = attr & ~0x8 | 0x2;
+            }
+            setSegmentCache(s, selector, selector << 4, segLimit[s], attr);
+        }
+    }
+
+    // =====================================================================================
+    // EFLAGS
+
+    public int getEflags() {
+        if (lazyOp == LAZY_NONE) {
+            return eflagsBase;
+        }
+        return (eflagsBase & ~Flags.ARITH) | computeArith();
+    }
+
+    /** Sets all of EFLAGS (the caller has applied privilege rules). */
+    public void setEflags(int v) {
+        int old = eflagsBase;
+        eflagsBase = (v & Flags.IMPLEMENTED) | Flags.BIT1;
+        lazyOp = LAZY_NONE;
+        if (((old ^ eflagsBase) & Flags.VM) != 0) {
+            refreshSegmentRights();
+        }
+    }
+
+    /** Replaces the six arithmetic flags, keeping the others. */
+    public void setArithFlags(int arith) {
+        eflagsBase = (getEflags() & ~Flags.ARITH) | (arith & Flags.ARITH);
+        lazyOp = LAZY_NONE;
+    }
+
+    public boolean flag(int mask) {
+        if ((mask & Flags.ARITH) != 0 && lazyOp != LAZY_NONE) {
+            return (getEflags() & mask) != 0;
+        }
+        return (eflagsBase & mask) != 0;
+    }
+
+    public void setFlag(int mask, boolean on) {
+        int f = getEflags();
+        setEflagsKeepVm(on ? f | mask : f & ~mask);
+    }
+
+    private void setEflagsKeepVm(int v) {
+        eflagsBase = (v & Flags.IMPLEMENTED) | Flags.BIT1;
+        lazyOp = LAZY_NONE;
+    }
+
+    public boolean interruptsEnabled() {
+        return (eflagsBase & Flags.IF) != 0;
+    }
+
+    void lazy(int op, int size, int a, int b, int res) {
+        lazyOp = op;
+        lazySize = size;
+        lazyA = a;
+        lazyB = b;
+        lazyRes = res;
+    }
+
+    private static int signBit(int size) {
+        return size == 1 ? 0x80 : size == 2 ? 0x8000 : 0x80000000;
+    }
+
+    private static int mask(int size) {
+        return size == 1 ? 0xff : size == 2 ? 0xffff : -1;
+    }
+
+    public boolean cf() {
+        int a = lazyA, b = lazyB, res = lazyRes;
+        return switch (lazyOp) {
+            case LAZY_ADD -> Integer.compareUnsigned(res, a) < 0;
+            case LAZY_ADC -> Integer.compareUnsigned(res, a) < 0 || (lazyCin != 0 && res == a);
+            case LAZY_SUB -> Integer.compareUnsigned(a, b) < 0;
+            case LAZY_SBB -> Integer.compareUnsigned(a, b) < 0 || (lazyCin != 0 && a == b);
+            case LAZY_LOGIC -> false;
+            default -> (eflagsBase & Flags.CF) != 0;   // NONE, INC, DEC keep CF in the base
+        };
+    }
+
+    public boolean zf() {
+        return lazyOp == LAZY_NONE ? (eflagsBase & Flags.ZF) != 0 : lazyRes == 0;
+    }
+
+    public boolean sf() {
+        return lazyOp == LAZY_NONE ? (eflagsBase & Flags.SF) != 0 : (lazyRes & signBit(lazySize)) != 0;
+    }
+
+    public boolean of() {
+        int a = lazyA, b = lazyB, res = lazyRes, sb = signBit(lazySize);
+        return switch (lazyOp) {
+            case LAZY_ADD, LAZY_ADC, LAZY_INC -> (((a ^ res) & (b ^ res)) & sb) != 0;
+            case LAZY_SUB, LAZY_SBB, LAZY_DEC -> (((a ^ b) & (a ^ res)) & sb) != 0;
+            case LAZY_LOGIC -> false;
+            default -> (eflagsBase & Flags.OF) != 0;
+        };
+    }
+
+    public boolean pf() {
+        return lazyOp == LAZY_NONE ? (eflagsBase & Flags.PF) != 0 : Flags.parity(lazyRes) != 0;
+    }
+
+    private int computeArith() {
+        int f = 0;
+        if (cf()) {
+            f |= Flags.CF;
+        }
+        f |= Flags.parity(lazyRes);
+        if (lazyOp != LAZY_LOGIC && ((lazyA ^ lazyB ^ lazyRes) & 0x10) != 0) {
+            f |= Flags.AF;
+        }
+        if ((lazyRes & mask(lazySize)) == 0) {
+            f |= Flags.ZF;
+        }
+        if ((lazyRes & signBit(lazySize)) != 0) {
+            f |= Flags.SF;
+        }
+        if (of()) {
+            f |= Flags.OF;
+        }
+        return f;
+    }
+
+    /** Evaluates condition code {@code cc} (the low nibble of Jcc/SETcc/CMOVcc, SDM B.1.4.7). */
+    public boolean condition(int cc) {
+        boolean v = switch (cc >> 1) {
+            case 0 -> of();
+            case 1 -> cf();
+            case 2 -> zf();
+            case 3 -> cf() || zf();
+            case 4 -> sf();
+            case 5 -> pf();
+            case 6 -> sf() != of();
+            default -> zf() || (sf() != of());
+        };
+        return (cc & 1) != 0 ? !v : v;
+    }
+
+    // =====================================================================================
+    // General registers by size
+
+    public int reg8(int n) {
+        return n < 4 ? r[n] & 0xff : (r[n - 4] >>> 8) & 0xff;
+    }
+
+    public void setReg8(int n, int v) {
+        if (n < 4) {
+            r[n] = (r[n] & ~0xff) | (v & 0xff);
+        } else {
+            r[n - 4] = (r[n - 4] & ~0xff00) | ((v & 0xff) << 8);
+        }
+    }
+
+    public int reg(int n, int size) {
+        return size == 4 ? r[n] : size == 2 ? r[n] & 0xffff : reg8(n);
+    }
+
+    public void setReg(int n, int size, int v) {
+        if (size == 4) {
+            r[n] = v;
+        } else if (size == 2) {
+            r[n] = (r[n] & 0xffff0000) | (v & 0xffff);
+        } else {
+            setReg8(n, v);
+        }
+    }
+
+    // =====================================================================================
+    // Segmented access: limit and type checks (SDM 5.3, 5.4), then the linear path
+
+    private Fault segFault(int s) {
+        return s == SS ? Fault.ss(0) : Fault.gp0();
+    }
+
+    /** Checks a data read of {@code size} bytes at {@code off} in segment {@code s}; returns the linear address. */
+    public int readAddr(int s, int off, int size) {
+        if (!segReadable[s]) {
+            throw segFault(s);
+        }
+        int last = off + size - 1;
+        if (Integer.compareUnsigned(off, segLo[s]) < 0 || Integer.compareUnsigned(last, segHi[s]) > 0
+                || Integer.compareUnsigned(last, off) < 0) {
+            throw segFault(s);
+        }
+        return segBase[s] + off;
+    }
+
+    public int writeAddr(int s, int off, int size) {
+        if (!segWritable[s]) {
+            throw segFault(s);
+        }
+        int last = off + size - 1;
+        if (Integer.compareUnsigned(off, segLo[s]) < 0 || Integer.compareUnsigned(last, segHi[s]) > 0
+                || Integer.compareUnsigned(last, off) < 0) {
+            throw segFault(s);
+        }
+        return segBase[s] + off;
+    }
+
+    public int read8(int s, int off) {
+        return readLin8(readAddr(s, off, 1));
+    }
+
+    public int read16(int s, int off) {
+        return readLin16(readAddr(s, off, 2));
+    }
+
+    public int read32(int s, int off) {
+        return readLin32(readAddr(s, off, 4));
+    }
+
+    public int read(int s, int off, int size) {
+        return size == 4 ? read32(s, off) : size == 2 ? read16(s, off) : read8(s, off);
+    }
+
+    public long read64(int s, int off) {
+        int lin = readAddr(s, off, 8);
+        return (readLin32(lin) & 0xffffffffL) | ((long) readLin32(lin + 4) << 32);
+    }
+
+    public void write8(int s, int off, int v) {
+        writeLin8(writeAddr(s, off, 1), v);
+    }
+
+    public void write16(int s, int off, int v) {
+        writeLin16(writeAddr(s, off, 2), v);
+    }
+
+    public void write32(int s, int off, int v) {
+        writeLin32(writeAddr(s, off, 4), v);
+    }
+
+    public void write(int s, int off, int size, int v) {
+        if (size == 4) {
+            write32(s, off, v);
+        } else if (size == 2) {
+            write16(s, off, v);
+        } else {
+            write8(s, off, v);
+        }
+    }
+
+    public void write64(int s, int off, long v) {
+        int lin = writeAddr(s, off, 8);
+        checkWritable(lin, 8);
+        writeLin32(lin, (int) v);
+        writeLin32(lin + 4, (int) (v >>> 32));
+    }
+
+    /** Reads a code byte at CS:{@code eip} for the decoder: CS limit (#GP(0)), then paging (#PF). */
+    public int fetchCode8(int eip) {
+        if (Integer.compareUnsigned(eip, segLimit[CS]) > 0) {
+            throw Fault.gp0();
+        }
+        return readLin8(segBase[CS] + eip);
+    }
+
+    /**
+     * Checks a read-modify-write operand (segment writable, limit, page writable) before
+     * anything is read, so that a fault leaves flags and registers untouched; returns the
+     * linear address for {@link #readLin32}/{@link #writeLin32} and friends.
+     */
+    public int rmwAddr(int s, int off, int size) {
+        int lin = writeAddr(s, off, size);
+        int page = lin >>> 12;
+        if (wTag[page & SoftTlb.MASK] != page || (lin & 0xfff) > 0x1000 - size) {
+            checkWritable(lin, size);
+        }
+        return lin;
+    }
+
+    public int readLin(int lin, int size) {
+        return size == 4 ? readLin32(lin) : size == 2 ? readLin16(lin) : readLin8(lin);
+    }
+
+    public void writeLin(int lin, int size, int v) {
+        if (size == 4) {
+            writeLin32(lin, v);
+        } else if (size == 2) {
+            writeLin16(lin, v);
+        } else {
+            writeLin8(lin, v);
+        }
+    }
+
+    /** Proves a read-modify-write destination writable before anything is read (so faults come first). */
+    public void checkWritable(int lin, int size) {
+        translate(lin, true, cpl == 3);
+        if (((lin & 0xfff) + size) > 0x1000) {
+            translate(lin + size - 1, true, cpl == 3);
+        }
+    }
+
+    // =====================================================================================
+    // Linear access through the soft TLB
+
+    public int readLin8(int lin) {
+        int page = lin >>> 12;
+        int i = page & SoftTlb.MASK;
+        if (rTag[i] == page) {
+            return ram.get(ValueLayout.JAVA_BYTE, rPhys[i] | (lin & 0xfff)) & 0xff;
+        }
+        return mem.read8(translate(lin, false, cpl == 3));
+    }
+
+    public int readLin16(int lin) {
+        int page = lin >>> 12;
+        int i = page & SoftTlb.MASK;
+        if (rTag[i] == page && (lin & 0xfff) != 0xfff) {
+            return ram.get(PhysicalMemory.U16, rPhys[i] | (lin & 0xfff)) & 0xffff;
+        }
+        if ((lin & 0xfff) == 0xfff) {
+            return readLin8(lin) | readLin8(lin + 1) << 8;
+        }
+        return mem.read16(translate(lin, false, cpl == 3));
+    }
+
+    public int readLin32(int lin) {
+        int page = lin >>> 12;
+        int i = page & SoftTlb.MASK;
+        if (rTag[i] == page && (lin & 0xfff) <= 0xffc) {
+            return ram.get(PhysicalMemory.U32, rPhys[i] | (lin & 0xfff));
+        }
+        if ((lin & 0xfff) > 0xffc) {
+            return readLin16(lin) | readLin16(lin + 2) << 16;
+        }
+        return mem.read32(translate(lin, false, cpl == 3));
+    }
+
+    public void writeLin8(int lin, int v) {
+        int page = lin >>> 12;
+        int i = page & SoftTlb.MASK;
+        if (wTag[i] == page) {
+            ram.set(ValueLayout.JAVA_BYTE, wPhys[i] | (lin & 0xfff), (byte) v);
+            return;
+        }
+        mem.write8(translate(lin, true, cpl == 3), v);
+    }
+
+    public void writeLin16(int lin, int v) {
+        int page = lin >>> 12;
+        int i = page & SoftTlb.MASK;
+        if (wTag[i] == page && (lin & 0xfff) != 0xfff) {
+            ram.set(PhysicalMemory.U16, wPhys[i] | (lin & 0xfff), (short) v);
+            return;
+        }
+        if ((lin & 0xfff) == 0xfff) {
+            translate(lin + 1, true, cpl == 3);   // both pages must be writable before either is written
+            writeLin8(lin, v);
+            writeLin8(lin + 1, v >>> 8);
+            return;
+        }
+        mem.write16(translate(lin, true, cpl == 3), v);
+    }
+
+    public void writeLin32(int lin, int v) {
+        int page = lin >>> 12;
+        int i = page & SoftTlb.MASK;
+        if (wTag[i] == page && (lin & 0xfff) <= 0xffc) {
+            ram.set(PhysicalMemory.U32, wPhys[i] | (lin & 0xfff), v);
+            return;
+        }
+        if ((lin & 0xfff) > 0xffc) {
+            translate(lin, true, cpl == 3);
+            translate(lin + 3, true, cpl == 3);
+            for (int k = 0; k < 4; k++) {
+                writeLin8(lin + k, v >>> (8 * k));
+            }
+            return;
+        }
+        mem.write32(translate(lin, true, cpl == 3), v);
+    }
+
+    /** Supervisor-mode (implicit) accesses: descriptor tables, TSS, IDT (SDM 4.6: always supervisor). */
+    public int readSys32(int lin) {
+        int p0 = cpl;
+        if (p0 == 3) {
+            setCpl(0);
+            try {
+                return readLin32(lin);
+            } finally {
+                setCpl(p0);
+            }
+        }
+        return readLin32(lin);
+    }
+
+    public int readSys16(int lin) {
+        return readSys32Part(lin, 2);
+    }
+
+    public int readSys8(int lin) {
+        return readSys32Part(lin, 1);
+    }
+
+    private int readSys32Part(int lin, int size) {
+        int p0 = cpl;
+        if (p0 == 3) {
+            setCpl(0);
+        }
+        try {
+            return size == 2 ? readLin16(lin) : readLin8(lin);
+        } finally {
+            if (p0 == 3) {
+                setCpl(p0);
+            }
+        }
+    }
+
+    public void writeSys(int lin, int size, int v) {
+        int p0 = cpl;
+        if (p0 == 3) {
+            setCpl(0);
+        }
+        try {
+            if (size == 4) {
+                writeLin32(lin, v);
+            } else if (size == 2) {
+                writeLin16(lin, v);
+            } else {
+                writeLin8(lin, v);
+            }
+        } finally {
+            if (p0 == 3) {
+                setCpl(p0);
+            }
+        }
+    }
+
+    /**
+     * Translates a linear address to a physical one, filling the soft TLB (a hidden fault,
+     * SHADOW_FILL) or raising #PF with CR2 set (a real fault, GUEST_PF).
+     */
+    public long translate(int lin, boolean write, boolean user) {
+        long pa;
+        boolean global = false, canWrite = true;
+        if ((cr0 & CR0_PG) == 0) {
+            pa = lin & 0xffffffffL;
+        } else {
+            if (!walker.walk(cr3, pdpte, (cr4 & CR4_PSE) != 0, lin, write, user, (cr0 & CR0_WP) != 0)) {
+                cr2 = lin;
+                exits.inc(ExitReason.GUEST_PF);
+                throw Fault.withCode(Fault.PF, walker.errorCode);
+            }
+            pa = walker.physAddr;
+            global = walker.global && (cr4 & CR4_PGE) != 0;
+            canWrite = walker.dirty && (walker.writable || (!user && (cr0 & CR0_WP) == 0));
+        }
+        long page = pa & ~0xfffL;
+        if (mem.isRamPage(page)) {
+            exits.inc(ExitReason.SHADOW_FILL);
+            int lp = lin >>> 12;
+            tlb.fill(user ? SoftTlb.READ_USER : SoftTlb.READ_SUP, lp, page, global);
+            if (write && canWrite && !mem.isCodePage(page)) {
+                tlb.fill(user ? SoftTlb.WRITE_USER : SoftTlb.WRITE_SUP, lp, page, global);
+            }
+        } else {
+            exits.inc(ExitReason.MMIO);
+        }
+        return pa;
+    }
+
+    /** Physical address of the code byte at linear {@code lin}: soft-TLB hit or a walk (#PF on failure). */
+    public long codePhys(int lin) {
+        int page = lin >>> 12;
+        int i = page & SoftTlb.MASK;
+        if (rTag[i] == page) {
+            return rPhys[i] | (lin & 0xfff);
+        }
+        return translate(lin, false, cpl == 3);
+    }
+
+    /** Translation for an instruction fetch (execute access at the current privilege). */
+    public long translateFetch(int lin) {
+        return translate(lin, false, cpl == 3);
+    }
+
+    public void flushTlb() {
+        tlb.flushAll();
+        exits.inc(ExitReason.TLB_FLUSH);
+    }
+
+    // =====================================================================================
+    // Control registers
+
+    /** mov crN, reg / lmsw / clts: applies the SDM's checks and flushes as needed. */
+    public void writeCr(int n, int v) {
+        switch (n) {
+            case 0 -> {
+                // SDM 2.5: PG without PE, or NW without CD, is #GP(0)
+                if ((v & CR0_PG) != 0 && (v & CR0_PE) == 0 || (v & CR0_NW) != 0 && (v & CR0_CD) == 0) {
+                    throw Fault.gp0();
+                }
+                if ((v & CR0_PG) != 0 && (cr0 & CR0_PG) == 0 && (cr4 & CR4_PAE) != 0) {
+                    loadPdpte(cr3);
+                }
+                int old = cr0;
+                cr0 = v | CR0_ET;
+                if (((old ^ cr0) & (CR0_PG | CR0_WP | CR0_PE)) != 0) {
+                    flushTlb();
+                    if ((cr0 & CR0_PG) == 0) {
+                        pdpte = null;
+                    }
+                }
+                if (((old ^ cr0) & CR0_PE) != 0) {
+                    refreshSegmentRights();
+                }
+            }
+            case 2 -> cr2 = v;
+            case 3 -> {
+                if ((cr0 & CR0_PG) != 0 && (cr4 & CR4_PAE) != 0) {
+                    loadPdpte(v);
+                }
+                cr3 = v;
+                if ((cr4 & CR4_PGE) != 0) {
+                    tlb.flushNonGlobal();
+                    exits.inc(ExitReason.TLB_FLUSH);
+                } else {
+                    flushTlb();
+                }
+            }
+            case 4 -> {
+                if ((v & ~CpuId.CR4_SUPPORTED) != 0) {
+                    throw Fault.gp0();
+                }
+                if ((v & CR4_PAE) != 0 && (cr4 & CR4_PAE) == 0 && (cr0 & CR0_PG) != 0) {
+                    loadPdpte(cr3);
+                }
+                int old = cr4;
+                cr4 = v;
+                if ((cr4 & CR4_PAE) == 0) {
+                    pdpte = null;
+                }
+                if (((old ^ v) & (CR4_PSE | CR4_PAE | CR4_PGE)) != 0) {
+                    flushTlb();
+                }
+            }
+            default -> throw Fault.ud();
+        }
+    }
+
+    /** SDM 4.4.1: PAE PDPTEs are loaded when CR3 is written; a reserved bit set is #GP(0). */
+    private void loadPdpte(int newCr3) {
+        long[] p = new long[4];
+        long base = (newCr3 & 0xffffffe0L);
+        for (int i = 0; i < 4; i++) {
+            p[i] = mem.read64(base + 8L * i);
+            if ((p[i] & 1) != 0 && (p[i] & 0xffff_fff0_0000_01e6L) != 0) {
+                throw Fault.gp0();
+            }
+        }
+        pdpte = p;
+    }
+
+    public int readCr(int n) {
+        return switch (n) {
+            case 0 -> cr0;
+            case 2 -> cr2;
+            case 3 -> cr3;
+            case 4 -> cr4;
+            default -> throw Fault.ud();
+        };
+    }
+
+    /** The TSC: the instruction count offset by what the guest wrote (deterministic time). */
+    public long tsc() {
+        return instructions + tscOffset;
+    }
+
+    // =====================================================================================
+    // Stack
+
+    public int sp() {
+        return stack32 ? r[ESP] : r[ESP] & 0xffff;
+    }
+
+    public void setSp(int v) {
+        if (stack32) {
+            r[ESP] = v;
+        } else {
+            r[ESP] = (r[ESP] & 0xffff0000) | (v & 0xffff);
+        }
+    }
+
+    /** Pushes {@code size} bytes (2 or 4); the write happens before ESP changes, so a fault leaves ESP intact. */
+    public void push(int size, int v) {
+        int nsp = sp() - size;
+        if (!stack32) {
+            nsp &= 0xffff;
+        }
+        if (size == 4) {
+            write32(SS, nsp, v);
+        } else {
+            write16(SS, nsp, v);
+        }
+        setSp(nsp);
+    }
+
+    public int pop(int size) {
+        int v = peek(size, 0);
+        setSp(sp() + size);
+        return v;
+    }
+
+    /** Reads the stack at SP + {@code offset} without popping. */
+    public int peek(int size, int offset) {
+        int a = sp() + offset;
+        if (!stack32) {
+            a &= 0xffff;
+        }
+        return size == 4 ? read32(SS, a) : read16(SS, a);
+    }
+}

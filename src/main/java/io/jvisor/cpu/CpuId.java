@@ -1,0 +1,62 @@
+package io.jvisor.cpu;
+
+/**
+ * CPUID (SDM Vol. 2): describes exactly what jvisor implements: an i686 (family 6) with
+ * FPU, PSE, TSC, MSR, PAE, CX8, SEP, MTRR (read/write of the registers, no effect on
+ * caching), PGE, CMOV, PAT and FXSR. No VME, no APIC (until the platform has one), no MMX/SSE.
+ */
+public final class CpuId {
+    private CpuId() { }
+
+    public static final int FPU = 1, PSE = 1 << 3, TSC = 1 << 4, MSR = 1 << 5, PAE = 1 << 6, CX8 = 1 << 8,
+            SEP = 1 << 11, MTRR = 1 << 12, PGE = 1 << 13, CMOV = 1 << 15, PAT = 1 << 16, FXSR = 1 << 24;
+    /** Feature flags of leaf 1 EDX. FXSR is set only while fxsave/fxrstor are implemented (see X87). */
+    public static int features() {
+        int f = FPU | PSE | TSC | MSR | PAE | CX8 | SEP | MTRR | PGE | CMOV | PAT;
+        if (X87.FXSR_IMPLEMENTED) {
+            f |= FXSR;
+        }
+        return f;
+    }
+
+    /** CR4 bits a guest may set: those whose features CPUID advertises. */
+    public static final int CR4_SUPPORTED = Cpu.CR4_TSD | Cpu.CR4_DE | Cpu.CR4_PSE | Cpu.CR4_PAE | Cpu.CR4_PGE
+            | Cpu.CR4_PCE | Cpu.CR4_MCE | Cpu.CR4_OSFXSR;
+
+    /** Family 6, model 5, stepping 2: a Pentium II. */
+    public static final int SIGNATURE = 0x0652;
+
+    public static void execute(Cpu c) {
+        int leaf = c.r[Cpu.EAX];
+        int a, b, cc, d;
+        switch (leaf) {
+            case 0 -> {
+                a = 1;
+                // "GenuineIntel"
+                b = 0x756e6547;
+                d = 0x49656e69;
+                cc = 0x6c65746e;
+            }
+            case 1 -> {
+                a = SIGNATURE;
+                b = 0;
+                cc = 0;
+                d = features();
+            }
+            case 0x80000000 -> {
+                a = 0x80000000;
+                b = cc = d = 0;
+            }
+            default -> {
+                // SDM: a leaf above the maximum returns the data of the highest basic leaf
+                a = leaf < 0 ? 0 : SIGNATURE;
+                b = cc = 0;
+                d = leaf < 0 ? 0 : features();
+            }
+        }
+        c.r[Cpu.EAX] = a;
+        c.r[Cpu.EBX] = b;
+        c.r[Cpu.ECX] = cc;
+        c.r[Cpu.EDX] = d;
+    }
+}

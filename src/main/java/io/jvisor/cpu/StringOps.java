@@ -1,0 +1,99 @@
+package io.jvisor.cpu;
+
+/**
+ * String instructions MOVS, CMPS, STOS, LODS, SCAS, INS, OUTS with REP/REPE/REPNE (SDM
+ * Vol. 2). A repeated instruction runs a bounded number of iterations per call, updating
+ * registers after each one, so that a fault or an interrupt between iterations resumes
+ * correctly by re-executing the instruction.
+ */
+public final class StringOps {
+    private StringOps() { }
+
+    public static final int MOVS = 0, CMPS = 1, STOS = 2, LODS = 3, SCAS = 4, INS = 5, OUTS = 6;
+    public static final int REP_NONE = 0, REPNE = 1, REPE = 2;
+    /** Iterations per call before giving the engine a chance to take interrupts. */
+    static final int BATCH = 4096;
+
+    /**
+     * Runs the instruction. {@code seg} is the source segment (DS or the override) for
+     * MOVS/CMPS/LODS/OUTS. Returns true when the instruction has completed (EIP should
+     * advance), false when it must be executed again (more iterations remain).
+     */
+    public static boolean run(Cpu c, int op, int size, boolean a32, int seg, int rep) {
+        if (op == INS || op == OUTS) {
+            SystemOps.checkIo(c, c.r[Cpu.EDX] & 0xffff, size);
+        }
+        if (rep == REP_NONE) {
+            once(c, op, size, a32, seg);
+            return true;
+        }
+        int cmask = a32 ? -1 : 0xffff;
+        for (int n = 0; n < BATCH; n++) {
+            int count = c.r[Cpu.ECX] & cmask;
+            if (count == 0) {
+                return true;
+            }
+            once(c, op, size, a32, seg);
+            c.r[Cpu.ECX] = (c.r[Cpu.ECX] & ~cmask) | ((count - 1) & cmask);
+            if (op == CMPS || op == SCAS) {
+                boolean zf = c.zf();
+                if (rep == REPE ? !zf : zf) {
+                    return true;
+                }
+            }
+        }
+        return (c.r[Cpu.ECX] & cmask) == 0;
+    }
+
+    private static void once(Cpu c, int op, int size, boolean a32, int seg) {
+        int amask = a32 ? -1 : 0xffff;
+        int delta = c.flag(Flags.DF) ? -size : size;
+        int si = c.r[Cpu.ESI] & amask, di = c.r[Cpu.EDI] & amask;
+        switch (op) {
+            case MOVS -> {
+                int v = c.read(seg, si, size);
+                c.write(Cpu.ES, di, size, v);
+                advance(c, Cpu.ESI, delta, amask);
+                advance(c, Cpu.EDI, delta, amask);
+            }
+            case CMPS -> {
+                int a = c.read(seg, si, size);
+                int b = c.read(Cpu.ES, di, size);
+                Alu.sub(c, size, a, b);
+                advance(c, Cpu.ESI, delta, amask);
+                advance(c, Cpu.EDI, delta, amask);
+            }
+            case STOS -> {
+                c.write(Cpu.ES, di, size, c.reg(Cpu.EAX, size));
+                advance(c, Cpu.EDI, delta, amask);
+            }
+            case LODS -> {
+                c.setReg(Cpu.EAX, size, c.read(seg, si, size));
+                advance(c, Cpu.ESI, delta, amask);
+            }
+            case SCAS -> {
+                int b = c.read(Cpu.ES, di, size);
+                Alu.sub(c, size, c.reg(Cpu.EAX, size), b);
+                advance(c, Cpu.EDI, delta, amask);
+            }
+            case INS -> {
+                // the destination is checked before the port is read (SDM INS: faults come first)
+                c.checkWritable(c.writeAddr(Cpu.ES, di, size), size);
+                c.exits.inc(ExitReason.IO_PORT);
+                int v = c.io.in(c.r[Cpu.EDX] & 0xffff, size);
+                c.write(Cpu.ES, di, size, v);
+                advance(c, Cpu.EDI, delta, amask);
+            }
+            default -> {   // OUTS
+                int v = c.read(seg, si, size);
+                c.exits.inc(ExitReason.IO_PORT);
+                c.io.out(c.r[Cpu.EDX] & 0xffff, size, v);
+                advance(c, Cpu.ESI, delta, amask);
+            }
+        }
+    }
+
+    private static void advance(Cpu c, int reg, int delta, int amask) {
+        c.r[reg] = (c.r[reg] & ~amask) | ((c.r[reg] + delta) & amask);
+    }
+}

@@ -1,0 +1,399 @@
+package io.jvisor.cpu;
+
+/**
+ * System instructions and the privilege rules around them (SDM Vol. 2 and Vol. 3 ch. 2,
+ * 5, 16): descriptor-table registers, LLDT/LTR, LAR/LSL/VERR/VERW, ARPL, EFLAGS access with
+ * IOPL and virtual-8086 rules, the I/O permission bitmap, MSRs, SYSENTER/SYSEXIT.
+ */
+public final class SystemOps {
+    private SystemOps() { }
+
+    /** #GP(0) unless at CPL 0 (and not in virtual-8086 mode); counts a PRIV_INSN exit. */
+    public static void requireCpl0(Cpu c) {
+        if (c.protectedMode() && (c.cpl != 0 || c.v86())) {
+            throw Fault.gp0();
+        }
+        c.exits.inc(ExitReason.PRIV_INSN);
+    }
+
+    /** #UD in real and virtual-8086 mode (LLDT, LTR, SLDT, STR, LAR, LSL, VERR, VERW, ARPL). */
+    public static void requireProtected(Cpu c) {
+        if (!c.protectedMode() || c.v86()) {
+            throw Fault.ud();
+        }
+    }
+
+    // ---- I/O permission (SDM 19.5, 19.5.2)
+
+    /** Checks IOPL and, when CPL > IOPL or in virtual-8086 mode, the TSS I/O permission bitmap. */
+    public static void checkIo(Cpu c, int port, int size) {
+        if (!c.protectedMode() || (!c.v86() && c.cpl <= c.iopl())) {
+            return;
+        }
+        int trType = c.segAttr[Cpu.TR] & 0xf;
+        if (trType != Descriptor.TSS32_BUSY && trType != Descriptor.TSS32_AVAIL) {
+            throw Fault.gp0();
+        }
+        int limit = c.segLimit[Cpu.TR];
+        if (Integer.compareUnsigned(0x67, limit) > 0) {
+            throw Fault.gp0();
+        }
+        int base = c.segBase[Cpu.TR];
+        int mapBase = c.readSys16(base + 0x66);
+        int off = mapBase + (port >>> 3);
+        if (Integer.compareUnsigned(off + 1, limit) > 0) {
+            throw Fault.gp0();
+        }
+        int bits = c.readSys16(base + off);
+        int maskBits = ((1 << size) - 1) << (port & 7);
+        if ((bits & maskBits) != 0) {
+            throw Fault.gp0();
+        }
+    }
+
+    public static int in(Cpu c, int port, int size) {
+        checkIo(c, port, size);
+        c.exits.inc(ExitReason.IO_PORT);
+        return c.io.in(port & 0xffff, size);
+    }
+
+    public static void out(Cpu c, int port, int size, int v) {
+        checkIo(c, port, size);
+        c.exits.inc(ExitReason.IO_PORT);
+        c.io.out(port & 0xffff, size, v);
+    }
+
+    // ---- EFLAGS access
+
+    public static void cli(Cpu c) {
+        checkIf(c);
+        c.setFlag(Flags.IF, false);
+        c.exits.inc(ExitReason.IF_TOGGLE);
+    }
+
+    /** STI: sets IF; the interrupt shadow keeps interrupts off until the next instruction ends. */
+    public static void sti(Cpu c) {
+        checkIf(c);
+        if (!c.interruptsEnabled()) {
+            c.interruptShadow = true;
+        }
+        c.setFlag(Flags.IF, true);
+        c.exits.inc(ExitReason.IF_TOGGLE);
+    }
+
+    private static void checkIf(Cpu c) {
+        if (c.protectedMode() && c.iopl() < (c.v86() ? 3 : c.cpl)) {
+            throw Fault.gp0();
+        }
+    }
+
+    /** The EFLAGS image PUSHF stores: VM and RF read as zero (SDM PUSHF). */
+    public static int pushfImage(Cpu c) {
+        if (c.v86() && c.iopl() < 3) {
+            throw Fault.gp0();
+        }
+        c.exits.inc(ExitReason.RING_ALIAS);
+        return c.getEflags() & ~(Flags.VM | Flags.RF);
+    }
+
+    /** POPF / POPFD with the IOPL and IF rules of each mode. */
+    public static void popf(Cpu c, int v, boolean o32) {
+        int cur = c.getEflags();
+        int changeable;
+        if (c.v86()) {
+            if (c.iopl() < 3) {
+                throw Fault.gp0();
+            }
+            changeable = Flags.ARITH | Flags.TF | Flags.IF | Flags.DF | Flags.NT | Flags.AC | Flags.ID;
+        } else {
+            changeable = Flags.ARITH | Flags.TF | Flags.DF | Flags.NT | Flags.AC | Flags.ID;
+            if (!c.protectedMode() || c.cpl == 0) {
+                changeable |= Flags.IOPL;
+            }
+            if (!c.protectedMode() || c.cpl <= c.iopl()) {
+                changeable |= Flags.IF;
+            }
+        }
+        if (!o32) {
+            changeable &= 0xffff;
+        }
+        int nv = (cur & ~changeable) | (v & changeable);
+        nv &= ~Flags.RF;
+        if (((cur ^ nv) & Flags.IF) != 0) {
+            c.exits.inc(ExitReason.IF_TOGGLE);
+        }
+        c.setEflags(nv);
+    }
+
+    // ---- descriptor-table registers
+
+    public static void lgdt(Cpu c, int seg, int off, boolean o32) {
+        requireCpl0(c);
+        int limit = c.read16(seg, off);
+        int base = c.read32(seg, off + 2);
+        c.gdtLimit = limit;
+        c.gdtBase = o32 ? base : base & 0xffffff;
+    }
+
+    public static void lidt(Cpu c, int seg, int off, boolean o32) {
+        requireCpl0(c);
+        int limit = c.read16(seg, off);
+        int base = c.read32(seg, off + 2);
+        c.idtLimit = limit;
+        c.idtBase = o32 ? base : base & 0xffffff;
+    }
+
+    /** SGDT/SIDT store limit and base; with a 16-bit operand a P6 still stores all 32 base bits. */
+    public static void storeTable(Cpu c, int seg, int off, int limit, int base) {
+        c.exits.inc(ExitReason.RING_ALIAS);
+        c.checkWritable(c.writeAddr(seg, off, 6), 6);
+        c.write16(seg, off, limit);
+        c.write32(seg, off + 2, base);
+    }
+
+    public static void lldt(Cpu c, int sel) {
+        requireProtected(c);
+        requireCpl0(c);
+        sel &= 0xffff;
+        if ((sel & 0xfffc) == 0) {
+            c.setSegmentCache(Cpu.LDTR, sel, 0, 0, Cpu.ATTR_UNUSABLE);
+            return;
+        }
+        if ((sel & 4) != 0) {
+            throw Fault.gp(sel & 0xfffc);
+        }
+        Descriptor d = Segmentation.readOrGp(c, sel);
+        if (d.isCodeOrData() || d.type() != Descriptor.LDT) {
+            throw Fault.gp(sel & 0xfffc);
+        }
+        if (!d.present()) {
+            throw Fault.np(sel & 0xfffc);
+        }
+        c.setSegmentCache(Cpu.LDTR, sel, d.base(), d.limit(), d.attr());
+    }
+
+    public static void ltr(Cpu c, int sel) {
+        requireProtected(c);
+        requireCpl0(c);
+        sel &= 0xffff;
+        if ((sel & 0xfffc) == 0) {
+            throw Fault.gp0();
+        }
+        if ((sel & 4) != 0) {
+            throw Fault.gp(sel & 0xfffc);
+        }
+        Descriptor d = Segmentation.readOrGp(c, sel);
+        if (d.isCodeOrData() || (d.type() != Descriptor.TSS16_AVAIL && d.type() != Descriptor.TSS32_AVAIL)) {
+            throw Fault.gp(sel & 0xfffc);
+        }
+        if (!d.present()) {
+            throw Fault.np(sel & 0xfffc);
+        }
+        int addr = Segmentation.address(c, sel) + 5;
+        c.writeSys(addr, 1, c.readSys8(addr) | 2);
+        c.setSegmentCache(Cpu.TR, sel, d.base(), d.limit(), d.attr() | 2);
+    }
+
+    /** LMSW: loads PE, MP, EM, TS; cannot clear PE (SDM LMSW). */
+    public static void lmsw(Cpu c, int v) {
+        requireCpl0(c);
+        int nv = (c.cr0 & ~0xe) | (v & 0xf) | (c.cr0 & Cpu.CR0_PE);
+        c.writeCr(0, nv);
+    }
+
+    public static void clts(Cpu c) {
+        requireCpl0(c);
+        c.cr0 &= ~Cpu.CR0_TS;
+    }
+
+    // ---- LAR / LSL / VERR / VERW / ARPL
+
+    /** Returns the access rights for LAR, or -1 (ZF=0) when the selector is not valid for it. */
+    public static int lar(Cpu c, int sel) {
+        requireProtected(c);
+        c.exits.inc(ExitReason.RING_ALIAS);
+        Descriptor d = visible(c, sel, true);
+        setZf(c, d != null);
+        return d == null ? -1 : d.hi & 0x00f0ff00;
+    }
+
+    public static int lsl(Cpu c, int sel) {
+        requireProtected(c);
+        c.exits.inc(ExitReason.RING_ALIAS);
+        Descriptor d = visible(c, sel, false);
+        setZf(c, d != null);
+        return d == null ? -1 : d.limit();
+    }
+
+    private static Descriptor visible(Cpu c, int sel, boolean forLar) {
+        sel &= 0xffff;
+        if ((sel & 0xfffc) == 0) {
+            return null;
+        }
+        Descriptor d = Segmentation.read(c, sel);
+        if (d == null) {
+            return null;
+        }
+        if (!d.isCodeOrData()) {
+            int t = d.type();
+            boolean ok = switch (t) {
+                case Descriptor.TSS16_AVAIL, Descriptor.LDT, Descriptor.TSS16_BUSY, Descriptor.TSS32_AVAIL,
+                     Descriptor.TSS32_BUSY -> true;
+                case Descriptor.CALL_GATE16, Descriptor.TASK_GATE, Descriptor.CALL_GATE32 -> forLar;
+                default -> false;
+            };
+            if (!ok) {
+                return null;
+            }
+        }
+        if (!d.conforming() && (d.dpl() < c.cpl || d.dpl() < (sel & 3))) {
+            return null;
+        }
+        return d;
+    }
+
+    public static void verr(Cpu c, int sel) {
+        requireProtected(c);
+        Descriptor d = verifiable(c, sel);
+        setZf(c, d != null && d.readable());
+    }
+
+    public static void verw(Cpu c, int sel) {
+        requireProtected(c);
+        Descriptor d = verifiable(c, sel);
+        setZf(c, d != null && d.writable());
+    }
+
+    private static Descriptor verifiable(Cpu c, int sel) {
+        sel &= 0xffff;
+        if ((sel & 0xfffc) == 0) {
+            return null;
+        }
+        Descriptor d = Segmentation.read(c, sel);
+        if (d == null || !d.isCodeOrData()) {
+            return null;
+        }
+        if (!d.conforming() && (d.dpl() < c.cpl || d.dpl() < (sel & 3))) {
+            return null;
+        }
+        return d;
+    }
+
+    private static void setZf(Cpu c, boolean on) {
+        c.setArithFlags(on ? c.getEflags() | Flags.ZF : c.getEflags() & ~Flags.ZF);
+    }
+
+    /** ARPL: raises the destination selector's RPL to the source's. */
+    public static int arpl(Cpu c, int dest, int src) {
+        requireProtected(c);
+        if ((dest & 3) < (src & 3)) {
+            setZf(c, true);
+            return (dest & ~3) | (src & 3);
+        }
+        setZf(c, false);
+        return dest;
+    }
+
+    // ---- MSRs
+
+    public static final int MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_APIC_BASE = 0x1b, MSR_BIOS_SIGN = 0x8b,
+            MSR_MTRRCAP = 0xfe, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176,
+            MSR_PAT = 0x277, MSR_MTRR_DEF_TYPE = 0x2ff;
+
+    private static boolean isMtrr(int msr) {
+        return (msr >= 0x200 && msr <= 0x20f) || msr == 0x250 || msr == 0x258 || msr == 0x259
+                || (msr >= 0x268 && msr <= 0x26f);
+    }
+
+    public static void rdmsr(Cpu c) {
+        requireCpl0(c);
+        int msr = c.r[Cpu.ECX];
+        long v = switch (msr) {
+            case MSR_TSC -> c.tsc();
+            case MSR_PLATFORM_ID, MSR_BIOS_SIGN -> 0;
+            case MSR_APIC_BASE -> c.apicBase;
+            case MSR_MTRRCAP -> 0x508;   // 8 variable ranges, fixed ranges, write-combining
+            case MSR_SYSENTER_CS -> c.sysenterCs & 0xffffffffL;
+            case MSR_SYSENTER_ESP -> c.sysenterEsp & 0xffffffffL;
+            case MSR_SYSENTER_EIP -> c.sysenterEip & 0xffffffffL;
+            case MSR_PAT -> c.pat;
+            case MSR_MTRR_DEF_TYPE -> c.mtrrDefType;
+            default -> {
+                if (isMtrr(msr)) {
+                    yield c.mtrr[msr - 0x200];
+                }
+                throw Fault.gp0();
+            }
+        };
+        c.r[Cpu.EAX] = (int) v;
+        c.r[Cpu.EDX] = (int) (v >>> 32);
+    }
+
+    public static void wrmsr(Cpu c) {
+        requireCpl0(c);
+        int msr = c.r[Cpu.ECX];
+        long v = (c.r[Cpu.EAX] & 0xffffffffL) | ((long) c.r[Cpu.EDX] << 32);
+        switch (msr) {
+            case MSR_TSC -> c.tscOffset = v - c.instructions;
+            case MSR_BIOS_SIGN -> { }
+            case MSR_APIC_BASE -> c.apicBase = v & 0xfffff0900L;
+            case MSR_SYSENTER_CS -> c.sysenterCs = (int) v;
+            case MSR_SYSENTER_ESP -> c.sysenterEsp = (int) v;
+            case MSR_SYSENTER_EIP -> c.sysenterEip = (int) v;
+            case MSR_PAT -> {
+                for (int i = 0; i < 8; i++) {
+                    int t = (int) (v >>> (8 * i)) & 0xff;
+                    if (t == 2 || t == 3 || t > 7) {
+                        throw Fault.gp0();
+                    }
+                }
+                c.pat = v;
+            }
+            case MSR_MTRR_DEF_TYPE -> c.mtrrDefType = v & 0xcff;
+            default -> {
+                if (!isMtrr(msr)) {
+                    throw Fault.gp0();
+                }
+                c.mtrr[msr - 0x200] = v;
+            }
+        }
+    }
+
+    public static void rdtsc(Cpu c) {
+        if ((c.cr4 & Cpu.CR4_TSD) != 0 && c.protectedMode() && c.cpl != 0) {
+            throw Fault.gp0();
+        }
+        long t = c.tsc();
+        c.r[Cpu.EAX] = (int) t;
+        c.r[Cpu.EDX] = (int) (t >>> 32);
+    }
+
+    // ---- SYSENTER / SYSEXIT (SDM Vol. 2)
+
+    public static void sysenter(Cpu c) {
+        if (!c.protectedMode() || (c.sysenterCs & 0xfffc) == 0) {
+            throw Fault.gp0();
+        }
+        c.exits.inc(ExitReason.SYSCALL);
+        c.setEflags(c.getEflags() & ~(Flags.VM | Flags.IF | Flags.RF));
+        int cs = c.sysenterCs & 0xfffc;
+        c.setCpl(0);
+        c.setSegmentCache(Cpu.CS, cs, 0, -1, 0xc09b);
+        c.setSegmentCache(Cpu.SS, cs + 8, 0, -1, 0xc093);
+        c.r[Cpu.ESP] = c.sysenterEsp;
+        c.eip = c.sysenterEip;
+    }
+
+    public static void sysexit(Cpu c) {
+        if (!c.protectedMode() || (c.sysenterCs & 0xfffc) == 0 || c.cpl != 0 || c.v86()) {
+            throw Fault.gp0();
+        }
+        c.exits.inc(ExitReason.SYSCALL);
+        int cs = c.sysenterCs & 0xfffc;
+        c.setCpl(3);
+        c.setSegmentCache(Cpu.CS, (cs + 16) | 3, 0, -1, 0xc0fb);
+        c.setSegmentCache(Cpu.SS, (cs + 24) | 3, 0, -1, 0xc0f3);
+        c.r[Cpu.ESP] = c.r[Cpu.ECX];
+        c.eip = c.r[Cpu.EDX];
+    }
+}

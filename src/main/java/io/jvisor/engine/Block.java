@@ -1,0 +1,20 @@
+package io.jvisor.engine;
+
+/** A run of decoded instructions that starts at one guest physical address and stays in one page. */
+final class Block {
+    /** Physical address of the first byte, times two, plus one for 32-bit code. */
+    final long key;
+    final Insn[] insns;
+    /** Bytes covered, from the first byte of the first instruction. */
+    final int byteLength;
+    /** False once the page it came from was written (self-modifying code). */
+    boolean valid = true;
+    /** How often the block has been entered (for the translator's hotness decisions later). */
+    long entries;
+
+    Block(long key, Insn[] insns, int byteLength) {
+        this.key = key;
+        this.insns = insns;
+        this.byteLength = byteLength;
+    }
+}

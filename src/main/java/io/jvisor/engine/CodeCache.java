@@ -1,0 +1,128 @@
+package io.jvisor.engine;
+
+import io.jvisor.cpu.Cpu;
+import io.jvisor.cpu.ExitReason;
+import io.jvisor.cpu.Fault;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Decoded blocks keyed by guest physical address and code size (DESIGN.md section 3), so a
+ * block survives CR3 switches and is shared by processes mapping the same page. Pages that
+ * hold cached code are marked in {@link io.jvisor.memory.PhysicalMemory}; a write to such a
+ * page drops its blocks (self-modifying code).
+ */
+final class CodeCache {
+    static final int MAX_INSNS = 64;
+    private static final int FAST_BITS = 12;
+
+    private final Cpu cpu;
+    private final Decoder decoder;
+    private final Map<Long, Block> blocks = new HashMap<>();
+    private final Map<Integer, List<Block>> byPage = new HashMap<>();
+    private final Block[] fast = new Block[1 << FAST_BITS];
+
+    CodeCache(Cpu cpu) {
+        this.cpu = cpu;
+        this.decoder = new Decoder(cpu);
+        cpu.mem.setCodeWriteListener(this::invalidatePage);
+    }
+
+    /** The block at CS:EIP, decoded now if needed. Faults of the first instruction's fetch propagate. */
+    Block lookup() {
+        int eip = cpu.eip;
+        int lin = cpu.segBase[Cpu.CS] + eip;
+        if (Integer.compareUnsigned(eip, cpu.segLimit[Cpu.CS]) > 0) {
+            throw Fault.gp0();
+        }
+        long phys = cpu.codePhys(lin);
+        long key = (phys << 1) | (cpu.code32 ? 1 : 0);
+        int slot = (int) (key ^ (key >>> FAST_BITS)) & (fast.length - 1);
+        Block b = fast[slot];
+        if (b == null || b.key != key) {
+            b = blocks.get(key);
+            if (b == null) {
+                b = decodeBlock(eip, lin, phys, key);
+                if (b.key < 0) {
+                    return b;   // not cacheable
+                }
+            }
+            fast[slot] = b;
+        }
+        if (Integer.compareUnsigned(eip + b.byteLength - 1, cpu.segLimit[Cpu.CS]) > 0) {
+            return decodeBlock(eip, lin, phys, -1);   // this CS is shorter than when decoded: decode afresh
+        }
+        return b;
+    }
+
+    private Block decodeBlock(int eip, int lin, long phys, long key) {
+        List<Insn> list = new ArrayList<>();
+        int pos = eip;
+        boolean cacheable = key >= 0;
+        int page = lin >>> 12;
+        while (true) {
+            Insn i;
+            int at = cpu.code32 ? pos : pos & 0xffff;
+            try {
+                i = decoder.decode(at);
+            } catch (Fault f) {
+                if (list.isEmpty()) {
+                    throw f;
+                }
+                break;   // the fault belongs to a later instruction: raise it only if execution gets there
+            }
+            i.offset = pos - eip;
+            list.add(i);
+            int startLin = cpu.segBase[Cpu.CS] + at;
+            int endLin = startLin + i.len - 1;
+            pos += i.len;
+            if ((endLin >>> 12) != page || (startLin >>> 12) != page) {
+                cacheable = false;   // crosses a page: its second page is not tracked
+                break;
+            }
+            if (i.endsBlock || list.size() >= MAX_INSNS || ((startLin + i.len) >>> 12) != page) {
+                break;
+            }
+        }
+        Block b = new Block(cacheable ? key : -1, list.toArray(new Insn[0]), pos - eip);
+        if (cacheable) {
+            blocks.put(key, b);
+            int ppage = (int) (phys >>> 12);
+            byPage.computeIfAbsent(ppage, k -> new ArrayList<>()).add(b);
+            if (cpu.mem.markCode(phys)) {
+                cpu.tlb.dropWritesTo(phys & ~0xfffL);
+            }
+        }
+        return b;
+    }
+
+    /** A write reached a page holding decoded code: drop every block from it. */
+    void invalidatePage(int page) {
+        List<Block> list = byPage.remove(page);
+        if (list == null) {
+            return;
+        }
+        cpu.exits.inc(ExitReason.SMC_INVALIDATE);
+        for (Block b : list) {
+            b.valid = false;
+            blocks.remove(b.key);
+            int slot = (int) (b.key ^ (b.key >>> FAST_BITS)) & (fast.length - 1);
+            if (fast[slot] == b) {
+                fast[slot] = null;
+            }
+        }
+    }
+
+    void flush() {
+        for (Integer page : new ArrayList<>(byPage.keySet())) {
+            invalidatePage(page);
+        }
+    }
+
+    int blockCount() {
+        return blocks.size();
+    }
+}

@@ -1,0 +1,143 @@
+package io.jvisor.engine;
+
+import io.jvisor.cpu.Cpu;
+import io.jvisor.cpu.ExitReason;
+import io.jvisor.cpu.Fault;
+import io.jvisor.cpu.Flags;
+import io.jvisor.cpu.InterruptDelivery;
+import io.jvisor.cpu.TripleFault;
+
+/**
+ * Runs one vCPU: looks up decoded blocks, executes them with the {@link Interpreter},
+ * delivers guest exceptions and external interrupts at instruction boundaries, and returns
+ * to the VM when the guest halts, shuts down, or the VM asks it to stop. A host exception
+ * inside the engine stops this VM with a report and never propagates to the host.
+ */
+public final class ExecutionEngine {
+    /** Why {@link #run} returned. */
+    public enum Exit {
+        /** hlt: waiting for an interrupt. */
+        HALTED,
+        /** Triple fault: the processor shut down. */
+        SHUTDOWN,
+        /** {@link #requestStop()} was called (a device, the operator, or the exit port). */
+        STOPPED,
+        /** The instruction budget given to {@link #run} is used up. */
+        BUDGET,
+        /** A host-side error in the engine; see {@link #report()}. */
+        INTERNAL_ERROR
+    }
+
+    private final Cpu cpu;
+    private final Interpreter interp;
+    private final CodeCache cache;
+    private volatile boolean stopRequested;
+    private boolean wantWindow;
+    private String report = "";
+
+    public ExecutionEngine(Cpu cpu) {
+        this.cpu = cpu;
+        this.interp = new Interpreter(cpu);
+        this.cache = new CodeCache(cpu);
+    }
+
+    public Cpu cpu() {
+        return cpu;
+    }
+
+    /** Asks the running loop to return {@link Exit#STOPPED} at the next block boundary (any thread). */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    public void clearStop() {
+        stopRequested = false;
+    }
+
+    public String report() {
+        return report;
+    }
+
+    public int cachedBlocks() {
+        return cache.blockCount();
+    }
+
+    /** Executes until an exit; at most about {@code budget} instructions. */
+    public Exit run(long budget) {
+        long limit = cpu.instructions + budget;
+        try {
+            while (true) {
+                if (stopRequested) {
+                    return Exit.STOPPED;
+                }
+                if (cpu.instructions >= limit) {
+                    return Exit.BUDGET;
+                }
+                if (!cpu.interruptShadow && cpu.interrupts.hasInterrupt()) {
+                    if (cpu.interruptsEnabled()) {
+                        if (wantWindow) {
+                            cpu.exits.inc(ExitReason.IRQ_WINDOW);
+                            wantWindow = false;
+                        }
+                        int vector = cpu.interrupts.acknowledge();
+                        cpu.exits.inc(ExitReason.IRQ_INJECT);
+                        cpu.halted = false;
+                        InterruptDelivery.deliverEvent(cpu, vector, InterruptDelivery.EXTERNAL, false, 0, cpu.eip);
+                    } else {
+                        wantWindow = true;
+                    }
+                }
+                if (cpu.halted) {
+                    return Exit.HALTED;
+                }
+                try {
+                    if (cpu.interruptShadow || (cpu.getEflags() & Flags.TF) != 0) {
+                        stepOne();
+                    } else {
+                        runBlock(cache.lookup());
+                    }
+                } catch (Fault f) {
+                    InterruptDelivery.deliverEvent(cpu, f.vector, InterruptDelivery.EXCEPTION, f.hasErrorCode,
+                            f.errorCode, cpu.eip);
+                }
+            }
+        } catch (TripleFault t) {
+            report = t.getMessage() + " at " + where();
+            return Exit.SHUTDOWN;
+        } catch (RuntimeException | StackOverflowError e) {
+            report = "internal error (" + e + ") at " + where() + "\n" + CpuReport.registers(cpu);
+            return Exit.INTERNAL_ERROR;
+        }
+    }
+
+    private void runBlock(Block b) {
+        b.entries++;
+        Insn[] insns = b.insns;
+        for (Insn i : insns) {
+            int before = cpu.eip;
+            interp.execute(i);
+            cpu.instructions++;
+            if (cpu.eip != before + i.len || !b.valid || cpu.halted) {
+                // a taken branch, a 16-bit IP wrap, a repeated string op, or this block's page was written
+                return;
+            }
+        }
+    }
+
+    /** One instruction, for the STI/MOV SS shadow and single-stepping with TF (SDM 17.3.1.4). */
+    private void stepOne() {
+        boolean tf = (cpu.getEflags() & Flags.TF) != 0;
+        Block b = cache.lookup();
+        interp.execute(b.insns[0]);
+        cpu.instructions++;
+        cpu.interruptShadow = false;
+        if (tf) {
+            cpu.dr[6] |= 0x4000;   // BS: single-step trap
+            InterruptDelivery.deliverEvent(cpu, Fault.DB, InterruptDelivery.EXCEPTION, false, 0, cpu.eip);
+        }
+    }
+
+    private String where() {
+        return CpuReport.location(cpu);
+    }
+}

@@ -1,0 +1,169 @@
+package io.jvisor.memory;
+
+/**
+ * Walks the guest's page tables (SDM Vol. 3 ch. 4): 32-bit paging with 4 KiB and, with
+ * CR4.PSE, 4 MiB pages; PAE paging with 4 KiB and 2 MiB pages. Sets accessed and dirty
+ * bits as the hardware does, and answers either a physical address or the page-fault
+ * error code. It does not throw: the CPU turns a failure into #PF.
+ */
+public final class PageWalker {
+    /** Page-fault error code bits (SDM 4.7). */
+    public static final int PF_PRESENT = 1, PF_WRITE = 2, PF_USER = 4, PF_RSVD = 8, PF_FETCH = 16;
+
+    private final PhysicalMemory mem;
+
+    /** Filled by a successful walk. */
+    public long physAddr;
+    public boolean global;
+    /** Effective permissions of the translation (AND over all levels). */
+    public boolean writable, user;
+    /** Whether the final entry is dirty (a read fill of a clean page cannot serve writes). */
+    public boolean dirty;
+    /** Filled by a failed walk: the #PF error code. */
+    public int errorCode;
+
+    public PageWalker(PhysicalMemory mem) {
+        this.mem = mem;
+    }
+
+    /**
+     * Translates {@code lin}. {@code supervisorWriteProtect} is CR0.WP. Returns true on
+     * success (see the public fields).
+     *
+     * @param pdpte the four PAE PDPTEs loaded at the last CR3 write, or null for 32-bit paging
+     */
+    public boolean walk(int cr3, long[] pdpte, boolean pse, int lin, boolean write, boolean userAccess,
+                        boolean supervisorWriteProtect) {
+        return pdpte != null
+                ? walkPae(pdpte, lin, write, userAccess, supervisorWriteProtect)
+                : walk32(cr3, pse, lin, write, userAccess, supervisorWriteProtect);
+    }
+
+    private boolean walk32(int cr3, boolean pse, int lin, boolean write, boolean userAccess, boolean wp) {
+        long pdeAddr = (cr3 & 0xfffff000L) | ((lin >>> 22) << 2);
+        int pde = mem.read32(pdeAddr);
+        if ((pde & 1) == 0) {
+            return fail(0, write, userAccess);
+        }
+        if ((pde & 0x80) != 0 && pse) {
+            // 4 MiB page; bits 13..21 of a PSE-36 PDE are reserved here (PSE-36 is not advertised)
+            if ((pde & 0x003fe000) != 0) {
+                return fail(PF_PRESENT | PF_RSVD, write, userAccess);
+            }
+            boolean u = (pde & 4) != 0, w = (pde & 2) != 0;
+            if (!permitted(u, w, write, userAccess, wp)) {
+                return fail(PF_PRESENT, write, userAccess);
+            }
+            int newPde = pde | 0x20 | (write ? 0x40 : 0);
+            if (newPde != pde) {
+                mem.write32(pdeAddr, newPde);
+            }
+            physAddr = (pde & 0xffc00000L) | (lin & 0x3fffff);
+            global = (pde & 0x100) != 0;
+            writable = w;
+            user = u;
+            dirty = (newPde & 0x40) != 0;
+            return true;
+        }
+        long pteAddr = (pde & 0xfffff000L) | (((lin >>> 12) & 0x3ff) << 2);
+        int pte = mem.read32(pteAddr);
+        if ((pte & 1) == 0) {
+            return fail(0, write, userAccess);
+        }
+        boolean u = (pde & pte & 4) != 0, w = (pde & pte & 2) != 0;
+        if (!permitted(u, w, write, userAccess, wp)) {
+            return fail(PF_PRESENT, write, userAccess);
+        }
+        if ((pde & 0x20) == 0) {
+            mem.write32(pdeAddr, pde | 0x20);
+        }
+        int newPte = pte | 0x20 | (write ? 0x40 : 0);
+        if (newPte != pte) {
+            mem.write32(pteAddr, newPte);
+        }
+        physAddr = (pte & 0xfffff000L) | (lin & 0xfff);
+        global = (pte & 0x100) != 0;
+        writable = w;
+        user = u;
+        dirty = (newPte & 0x40) != 0;
+        return true;
+    }
+
+    /** Reserved bits of PAE entries with MAXPHYADDR 36 and NX not enabled: 36..63. */
+    private static final long PAE_RSVD = 0xffff_fff0_0000_0000L;
+
+    private boolean walkPae(long[] pdpte, int lin, boolean write, boolean userAccess, boolean wp) {
+        long pdp = pdpte[lin >>> 30];
+        if ((pdp & 1) == 0) {
+            return fail(0, write, userAccess);
+        }
+        long pdeAddr = (pdp & 0xf_ffff_f000L) | (((lin >>> 21) & 0x1ff) << 3);
+        long pde = mem.read64(pdeAddr);
+        if ((pde & 1) == 0) {
+            return fail(0, write, userAccess);
+        }
+        if ((pde & PAE_RSVD) != 0) {
+            return fail(PF_PRESENT | PF_RSVD, write, userAccess);
+        }
+        if ((pde & 0x80) != 0) {
+            if ((pde & 0x1fe000L) != 0) {
+                return fail(PF_PRESENT | PF_RSVD, write, userAccess);
+            }
+            boolean u = (pde & 4) != 0, w = (pde & 2) != 0;
+            if (!permitted(u, w, write, userAccess, wp)) {
+                return fail(PF_PRESENT, write, userAccess);
+            }
+            long newPde = pde | 0x20 | (write ? 0x40 : 0);
+            if (newPde != pde) {
+                mem.write32(pdeAddr, (int) newPde);
+            }
+            physAddr = (pde & 0xf_ffe0_0000L) | (lin & 0x1fffff);
+            global = (pde & 0x100) != 0;
+            writable = w;
+            user = u;
+            dirty = (newPde & 0x40) != 0;
+            return true;
+        }
+        long pteAddr = (pde & 0xf_ffff_f000L) | (((lin >>> 12) & 0x1ff) << 3);
+        long pte = mem.read64(pteAddr);
+        if ((pte & 1) == 0) {
+            return fail(0, write, userAccess);
+        }
+        if ((pte & PAE_RSVD) != 0) {
+            return fail(PF_PRESENT | PF_RSVD, write, userAccess);
+        }
+        boolean u = (pde & pte & 4) != 0, w = (pde & pte & 2) != 0;
+        if (!permitted(u, w, write, userAccess, wp)) {
+            return fail(PF_PRESENT, write, userAccess);
+        }
+        if ((pde & 0x20) == 0) {
+            mem.write32(pdeAddr, (int) (pde | 0x20));
+        }
+        long newPte = pte | 0x20 | (write ? 0x40 : 0);
+        if (newPte != pte) {
+            mem.write32(pteAddr, (int) newPte);
+        }
+        physAddr = (pte & 0xf_ffff_f000L) | (lin & 0xfff);
+        global = (pte & 0x100) != 0;
+        writable = w;
+        user = u;
+        dirty = (newPte & 0x40) != 0;
+        return true;
+    }
+
+    /** SDM 4.6: user accesses need U/S everywhere; writes need R/W unless a supervisor write with CR0.WP=0. */
+    private static boolean permitted(boolean u, boolean w, boolean write, boolean userAccess, boolean wp) {
+        if (userAccess && !u) {
+            return false;
+        }
+        if (write && !w) {
+            return !userAccess && !wp;
+        }
+        return true;
+    }
+
+    private boolean fail(int code, boolean write, boolean userAccess) {
+        errorCode = code | (write ? PF_WRITE : 0) | (userAccess ? PF_USER : 0);
+        return false;
+    }
+}
