@@ -1,0 +1,49 @@
+package io.jvisor.cli;
+
+import io.jvisor.conformance.Conformance286;
+import io.jvisor.conformance.Exclusions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code jvisor conformance DIR}: runs per-instruction hardware vectors against the interpreter. */
+@Command(name = "conformance", mixinStandardHelpOptions = true,
+        description = "Run every SingleStepTests MOO vector file in DIR; print a line per failing opcode "
+                + "and 'N passed, M failed'. Exit status 0 only if nothing failed.")
+final class ConformanceCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "DIR", description = "Directory of XX.MOO.gz files (e.g. ../shared/testdata/singlesteptests-80286/v1_real_mode).")
+    Path dir;
+
+    @Option(names = "--exclusions", paramLabel = "FILE",
+            description = "Exclusion file (default: the built-in list of documented 286-vs-i686 differences).")
+    Path exclusionsFile;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            System.err.println("jvisor: " + dir + " is not a directory");
+            return 2;
+        }
+        if (Conformance286.files(dir).isEmpty()) {
+            System.err.println("jvisor: no *.MOO.gz vector files in " + dir);
+            return 2;
+        }
+        Exclusions ex;
+        if (exclusionsFile != null) {
+            try (InputStream in = Files.newInputStream(exclusionsFile)) {
+                ex = Exclusions.parse(in, exclusionsFile.toString());
+            }
+        } else {
+            try (InputStream in = ConformanceCommand.class.getResourceAsStream("/conformance/80286-exclusions.txt")) {
+                ex = Exclusions.parse(in, "80286-exclusions.txt");
+            }
+        }
+        return Conformance286.runAll(dir, ex, System.out) == 0 ? 0 : 1;
+    }
+}

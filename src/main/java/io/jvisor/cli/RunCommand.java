@@ -1,0 +1,89 @@
+package io.jvisor.cli;
+
+import io.jvisor.boot.BootException;
+import io.jvisor.vm.VirtualMachine;
+import io.jvisor.vm.VmConfig;
+import io.jvisor.vm.VmExitStatus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code jvisor run}: boots one VM from a kernel or a BIOS image and runs it to the end. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run a VM. Exits with the guest's debug-exit status, 0 on a clean end, or an error status.")
+final class RunCommand implements Callable<Integer> {
+    @Option(names = {"--kernel", "-kernel"}, paramLabel = "FILE", description = "Multiboot kernel (ELF or a.out kludge).")
+    Path kernel;
+
+    @Option(names = {"--initrd", "-initrd"}, paramLabel = "FILE", split = ",",
+            description = "Multiboot modules (comma-separated).")
+    List<Path> initrd = new ArrayList<>();
+
+    @Option(names = {"--append", "-append"}, paramLabel = "CMDLINE", description = "Kernel command line.")
+    String append = "";
+
+    @Option(names = {"--bios", "-bios"}, paramLabel = "FILE",
+            description = "ROM image mapped below 1 MiB and 4 GiB; the CPU starts at the reset vector.")
+    Path bios;
+
+    @Option(names = {"--memory", "-m"}, paramLabel = "SIZE", converter = MemorySize.class,
+            description = "Guest RAM (e.g. 128M, 1G; a bare number is MiB). Default: 128M.")
+    long memory = VmConfig.DEFAULT_MEMORY;
+
+    @Option(names = {"--debugcon", "-debugcon"}, paramLabel = "FILE",
+            description = "Where port 0xe9 output goes (default: standard output).")
+    Path debugcon;
+
+    @Option(names = "--no-reboot", description = "End the VM when the guest resets instead of restarting it.")
+    boolean noReboot;
+
+    @Option(names = "--stats", description = "Print exit counters, instructions retired and run time at the end.")
+    boolean stats;
+
+    @Option(names = "--verbose", description = "Log device events (POST codes, unclaimed ports).")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        if (debugcon != null && debugcon.toString().equals("stdio")) {
+            debugcon = null;
+        }
+        VmConfig cfg = new VmConfig(memory, kernel, initrd, append, bios, debugcon, noReboot);
+        return runVm(cfg, stats, verbose);
+    }
+
+    static int runVm(VmConfig cfg, boolean stats, boolean verbose) {
+        VirtualMachine vm;
+        try {
+            vm = VirtualMachine.create(cfg, System.out, msg -> {
+                if (verbose) {
+                    System.err.println("jvisor: " + msg);
+                }
+            });
+        } catch (BootException e) {
+            System.err.println("jvisor: " + e.getMessage());
+            return 1;
+        }
+        try (vm) {
+            long t0 = System.nanoTime();
+            VmExitStatus st = vm.run();
+            long t1 = System.nanoTime();
+            System.out.flush();
+            if (st.status() == VmExitStatus.SHUTDOWN || st.status() == VmExitStatus.INTERNAL_ERROR
+                    || st.status() == VmExitStatus.HUNG) {
+                System.err.println("jvisor: VM stopped: " + st.reason());
+                if (!st.report().isEmpty()) {
+                    System.err.println(st.report());
+                }
+            }
+            if (stats) {
+                System.err.print(StatsTable.render(vm.cpu(), t1 - t0, vm.engine().cachedBlocks()));
+            }
+            return st.status();
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.jvisor.cli;
+
+import io.jvisor.cpu.Cpu;
+import io.jvisor.cpu.ExitReason;
+
+/** The exit-counter table printed by {@code --stats}, in the spirit of kvm_stat. */
+final class StatsTable {
+    private StatsTable() { }
+
+    static String render(Cpu cpu, long nanos, int blocks) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%-16s %14s%n", "exit reason", "count"));
+        for (ExitReason r : ExitReason.all()) {
+            sb.append(String.format("%-16s %14d%n", r.name(), cpu.exits.get(r)));
+        }
+        double secs = nanos / 1e9;
+        sb.append(String.format("%-16s %14d%n", "instructions", cpu.instructions));
+        sb.append(String.format("%-16s %14d%n", "decoded blocks", blocks));
+        sb.append(String.format("%-16s %14.3f s%n", "run time", secs));
+        if (secs > 0) {
+            sb.append(String.format("%-16s %14.1f M/s%n", "speed", cpu.instructions / secs / 1e6));
+        }
+        return sb.toString();
+    }
+}
