@@ -299,7 +299,7 @@ public final class FarTransfer {
 
     // ----------------------------------------------------------------------------- IRET
 
-    public static void iret(Cpu c, boolean o32) {
+    public static void iret(Cpu c, boolean o32, int next) {
         int size = o32 ? 4 : 2;
         if (!c.protectedMode()) {
             int off = c.peek(size, 0);
@@ -344,7 +344,7 @@ public final class FarTransfer {
             return;
         }
         if (c.flag(Flags.NT)) {
-            TaskSwitch.iretReturn(c);
+            TaskSwitch.iretReturn(c, next);
             return;
         }
         int off = c.peek(size, 0);

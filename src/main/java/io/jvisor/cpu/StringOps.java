@@ -4,7 +4,8 @@ package io.jvisor.cpu;
  * String instructions MOVS, CMPS, STOS, LODS, SCAS, INS, OUTS with REP/REPE/REPNE (SDM
  * Vol. 2). A repeated instruction runs a bounded number of iterations per call, updating
  * registers after each one, so that a fault or an interrupt between iterations resumes
- * correctly by re-executing the instruction.
+ * correctly by re-executing the instruction. Every iteration adds one to the retired
+ * instruction count (which drives the deterministic TSC and the engine's run budgets).
  */
 public final class StringOps {
     private StringOps() { }
@@ -35,6 +36,8 @@ public final class StringOps {
             }
             once(c, op, size, a32, seg);
             c.r[Cpu.ECX] = (c.r[Cpu.ECX] & ~cmask) | ((count - 1) & cmask);
+            // each iteration counts as retired work, so deterministic time and run budgets see it
+            c.instructions++;
             if (op == CMPS || op == SCAS) {
                 boolean zf = c.zf();
                 if (rep == REPE ? !zf : zf) {

@@ -368,6 +368,22 @@ public final class SystemOps {
         c.r[Cpu.EDX] = (int) (t >>> 32);
     }
 
+    /**
+     * RDPMC (P6): CR4.PCE or CPL 0 is required, ECX selects counter 0 or 1. The event-select
+     * MSRs are not implemented (WRMSR to them is #GP), so the counters never start counting
+     * and read as their reset value, zero.
+     */
+    public static void rdpmc(Cpu c) {
+        if (c.protectedMode() && (c.cr4 & Cpu.CR4_PCE) == 0 && (c.cpl != 0 || c.v86())) {
+            throw Fault.gp0();
+        }
+        if ((c.r[Cpu.ECX] & ~1) != 0) {
+            throw Fault.gp0();
+        }
+        c.r[Cpu.EAX] = 0;
+        c.r[Cpu.EDX] = 0;
+    }
+
     // ---- SYSENTER / SYSEXIT (SDM Vol. 2)
 
     public static void sysenter(Cpu c) {

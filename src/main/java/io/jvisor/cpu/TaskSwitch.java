@@ -25,8 +25,11 @@ public final class TaskSwitch {
         switchTo(c, sel, d, source, next);
     }
 
-    /** IRET with NT=1: return to the task named by the back link of the current TSS. */
-    static void iretReturn(Cpu c) {
+    /**
+     * IRET with NT=1: return to the task named by the back link of the current TSS. The
+     * outgoing task's EIP is saved as {@code next}, so that it resumes after its IRET.
+     */
+    static void iretReturn(Cpu c, int next) {
         int back = c.readSys16(c.segBase[Cpu.TR]);
         if ((back & 4) != 0) {
             throw Fault.ts(back & 0xfffc);
@@ -38,7 +41,7 @@ public final class TaskSwitch {
         if (!d.present()) {
             throw Fault.np(back & 0xfffc);
         }
-        switchTo(c, back, d, IRET, c.eip);
+        switchTo(c, back, d, IRET, next);
     }
 
     /** Performs the switch to the TSS {@code sel} (SDM 7.3 steps 3-14). {@code next} is the EIP saved in the old TSS. */

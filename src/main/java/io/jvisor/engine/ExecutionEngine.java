@@ -65,12 +65,14 @@ public final class ExecutionEngine {
     /** Executes until an exit; at most about {@code budget} instructions. */
     public Exit run(long budget) {
         long limit = cpu.instructions + budget;
+        // delivered events count against the budget too: a guest stuck in a fault loop retires nothing
+        long events = 0;
         try {
             while (true) {
                 if (stopRequested) {
                     return Exit.STOPPED;
                 }
-                if (cpu.instructions >= limit) {
+                if (cpu.instructions + events >= limit) {
                     return Exit.BUDGET;
                 }
                 if (!cpu.interruptShadow && cpu.interrupts.hasInterrupt()) {
@@ -82,6 +84,7 @@ public final class ExecutionEngine {
                         int vector = cpu.interrupts.acknowledge();
                         cpu.exits.inc(ExitReason.IRQ_INJECT);
                         cpu.halted = false;
+                        events++;
                         InterruptDelivery.deliverEvent(cpu, vector, InterruptDelivery.EXTERNAL, false, 0, cpu.eip);
                     } else {
                         wantWindow = true;
@@ -97,6 +100,7 @@ public final class ExecutionEngine {
                         runBlock(cache.lookup());
                     }
                 } catch (Fault f) {
+                    events++;
                     InterruptDelivery.deliverEvent(cpu, f.vector, InterruptDelivery.EXCEPTION, f.hasErrorCode,
                             f.errorCode, cpu.eip);
                 }

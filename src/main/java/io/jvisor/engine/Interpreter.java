@@ -403,7 +403,7 @@ final class Interpreter {
             }
             case Op.IRET -> {
                 boolean wasOff = !c.interruptsEnabled();
-                FarTransfer.iret(c, i.o32);
+                FarTransfer.iret(c, i.o32, next);
                 if (wasOff && c.interruptsEnabled()) {
                     c.exits.inc(ExitReason.IF_TOGGLE);
                 }
@@ -539,6 +539,7 @@ final class Interpreter {
             }
             case Op.CPUID -> CpuId.execute(c);
             case Op.RDTSC -> SystemOps.rdtsc(c);
+            case Op.RDPMC -> SystemOps.rdpmc(c);
             case Op.RDMSR -> SystemOps.rdmsr(c);
             case Op.WRMSR -> SystemOps.wrmsr(c);
             case Op.SYSENTER -> {

@@ -26,6 +26,6 @@ final class Op {
             MOV_DR_R = 123, WRMSR = 124, RDTSC = 125, RDMSR = 126, SYSENTER = 127, SYSEXIT = 128, CMOV = 129,
             SETCC = 130, CPUID = 131, BT_EG = 132, BT_EI = 133, SHLD_I = 134, SHLD_CL = 135, SHRD_I = 136,
             SHRD_CL = 137, IMUL_GE = 138, CMPXCHG = 139, MOVZX = 140, MOVSX = 141, BSF = 142, BSR = 143,
-            XADD = 144, CMPXCHG8B = 145, BSWAP = 146, FXSAVE = 147, FXRSTOR = 148, NOP_E = 149;
-    static final int COUNT = 150;
+            XADD = 144, CMPXCHG8B = 145, BSWAP = 146, FXSAVE = 147, FXRSTOR = 148, NOP_E = 149, RDPMC = 150;
+    static final int COUNT = 151;
 }

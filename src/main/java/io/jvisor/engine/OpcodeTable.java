@@ -233,6 +233,7 @@ final class OpcodeTable {
         set(0x130, WRMSR, 0, END);
         set(0x131, RDTSC, 0, 0);
         set(0x132, RDMSR, 0, 0);
+        set(0x133, RDPMC, 0, 0);
         set(0x134, SYSENTER, 0, END);
         set(0x135, SYSEXIT, 0, END);
         set(0x1a0, PUSH_SEG, 4, 0);
