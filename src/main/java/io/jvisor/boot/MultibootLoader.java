@@ -388,7 +388,7 @@ public final class MultibootLoader {
                 throw new BootException(String.format("ELF segment %d: file size %d exceeds memory size %d",
                         i, filesz, memsz));
             }
-            if (off + filesz > image.length) {
+            if (filesz > 0 && off + filesz > image.length) {
                 throw new BootException(String.format(
                         "ELF image is truncated: segment %d needs bytes %d-%d, the file has %d",
                         i, off, off + filesz, image.length));
@@ -396,7 +396,7 @@ public final class MultibootLoader {
             if (paddr + memsz > FOUR_GIB) {
                 throw new BootException(String.format("ELF segment %d at %s extends past 4 GiB", i, hex(paddr)));
             }
-            Chunk c = new Chunk(paddr, (int) off, (int) filesz, memsz);
+            Chunk c = new Chunk(paddr, filesz == 0 ? 0 : (int) off, (int) filesz, memsz);
             for (Chunk o : chunks) {
                 if (o.range().overlaps(c.range())) {
                     throw new BootException(String.format("ELF segments overlap in physical memory at %s and %s",

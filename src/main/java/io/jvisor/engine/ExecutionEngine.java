@@ -141,6 +141,35 @@ public final class ExecutionEngine {
         }
     }
 
+    /**
+     * Executes exactly one instruction (a repeated string instruction with all its
+     * iterations) without delivering a fault it raises: the fault is returned and the CPU
+     * is left in the architectural state of the faulting instruction. For debuggers and
+     * per-instruction test vectors. Returns null when the instruction completed.
+     */
+    public Fault stepWithoutDelivery() {
+        try {
+            Block b = cache.lookup();
+            Insn i = b.insns[0];
+            int start = cpu.eip;
+            interp.execute(i);
+            // a REP string instruction returns with EIP unchanged while iterations remain
+            for (int n = 0; n < 1 << 20 && cpu.eip == start && i.rep != 0 && isString(i.op); n++) {
+                interp.execute(i);
+            }
+            cpu.instructions++;
+            cpu.interruptShadow = false;
+            return null;
+        } catch (Fault f) {
+            return f;
+        }
+    }
+
+    private static boolean isString(int op) {
+        return op == Op.MOVS || op == Op.CMPS || op == Op.STOS || op == Op.LODS || op == Op.SCAS
+                || op == Op.INS || op == Op.OUTS;
+    }
+
     private String where() {
         return CpuReport.location(cpu);
     }

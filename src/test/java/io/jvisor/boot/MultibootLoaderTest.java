@@ -347,6 +347,18 @@ class MultibootLoaderTest {
     }
 
     @Test
+    void pureBssSegmentMayPointPastTheEndOfTheFile() throws Exception {
+        fill(0x300000, 0x100, 0xCC);
+        byte[] img = elfWith(s -> s.segs.add(Seg.load(0x300000, new byte[0], 0x100)));
+        // move the BSS segment's p_offset far beyond the end of the file
+        ByteBuffer.wrap(img).order(ByteOrder.LITTLE_ENDIAN).putInt(52 + 32 + 4, 0x7FFF0000);
+        MultibootLoader.load(mem, cpu, img, null, List.of());
+        for (int i = 0; i < 0x100; i++) {
+            assertEquals(0, mem.read8(0x300000 + i));
+        }
+    }
+
+    @Test
     void informationBlockMovesWhenTheKernelUsesLowMemory() throws Exception {
         ElfSpec s = new ElfSpec();
         s.entry = 0x8000;

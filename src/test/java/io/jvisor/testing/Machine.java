@@ -53,13 +53,14 @@ public final class Machine implements AutoCloseable {
         descriptor(4, 0, 0xfffff, 0xf3, 0xc);
         descriptor(5, TSS, 0x67, 0x89, 0);
         for (int v = 0; v < 256; v++) {
-            // handler v: mov dword [VECTOR_SLOT], v ; hlt
+            // handler v: mov dword [ss:VECTOR_SLOT], v ; hlt  (SS: the test may have broken DS)
             int h = HANDLERS + v * 16;
-            mem.write8(h, 0xc7);
-            mem.write8(h + 1, 0x05);
-            mem.write32(h + 2, VECTOR_SLOT);
-            mem.write32(h + 6, v);
-            mem.write8(h + 10, 0xf4);
+            mem.write8(h, 0x36);
+            mem.write8(h + 1, 0xc7);
+            mem.write8(h + 2, 0x05);
+            mem.write32(h + 3, VECTOR_SLOT);
+            mem.write32(h + 7, v);
+            mem.write8(h + 11, 0xf4);
             gate(v, 0x08, h, 0xe, 3);
         }
         mem.write32(TSS + 4, STACK0);
@@ -105,6 +106,20 @@ public final class Machine implements AutoCloseable {
     /** The vector recorded by the IDT handler, or -1 if no interrupt or exception was taken. */
     public int vectorTaken() {
         return mem.read32(VECTOR_SLOT);
+    }
+
+    /** The dword at the handler's stack top: the error code for vectors that push one. */
+    public int stackTop(int index) {
+        return mem.read32((cpu.segBase[Cpu.SS] + cpu.r[Cpu.ESP] + 4L * index) & 0xffffffffL);
+    }
+
+    /** Runs the code and returns the vector taken (the handler halts); fails if it ran away. */
+    public int runToVector() {
+        ExecutionEngine.Exit e = run(100_000);
+        if (e != ExecutionEngine.Exit.HALTED) {
+            throw new AssertionError("expected the guest to halt in a handler, got " + e + " " + engine.report());
+        }
+        return vectorTaken();
     }
 
     @Override

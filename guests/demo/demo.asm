@@ -1,0 +1,793 @@
+; demo.asm - the guest that `jvisor demo` boots (assembled by guests/demo/build.sh into
+; src/main/resources/guests/demo.elf).
+;
+; A small guest kernel (ring 0, paging on) and its user process (ring 3, IOPL 0) walk
+; through the challenges a software VMM on x86 has to meet, and print what they observe on
+; the debug console (port 0xe9), one heading per step:
+;   1 ring compression          user code faults on privileged instructions and kernel pages
+;   2 ring aliasing             push cs, mov ax,cs, sgdt, sidt, str, smsw, pushf read back
+;                               exactly what the guest set up, in ring 0 and in ring 3
+;   3 address-space compression the guest uses the top 4 MiB of linear space, IDT included
+;   4 guest page faults         demand paging by the guest's own #PF handler
+;   5 system calls              int 0x80 and sysenter/sysexit round trips
+;   6 frequent privileged ops   a cli/sti and pushf/popf loop in the kernel
+;   7 virtual interrupts        needs the PIT and PIC: announced, not faked
+;   8 self-modifying code       an instruction's immediate patched and run again
+; Every step checks what it prints; the first wrong value prints "FAIL: demo: <what>" with
+; the expected and actual values and exits through isa-debug-exit with the step's number.
+; When all steps pass the demo prints "demo: all steps ok" and writes 0 to port 0xf4.
+;
+; Runtime (GDT, IDT with recording exception stubs, TSS, ring 3 entry, paging helpers,
+; CHECK_EQ/EXPECT_FAULT, console output): guests/tests/lib.inc.
+
+%define TEST_NAME "demo"
+%include "lib.inc"
+
+USER_DONE    equ 0x600D                 ; EAX a user process returns with when it finished
+
+DEMAND       equ 0x40000000             ; step 4: user region that starts unmapped
+DEMAND_PAGES equ 32
+
+TOP_LOW      equ 0xFFC00000             ; step 3: first page of the top 4 MiB
+TOP_IDT      equ 0xFFFFE000             ;         where the IDT moves
+TOP_LAST     equ 0xFFFFF000             ;         last page of linear space
+
+SYSCALLS     equ 1000                   ; step 5: calls per entry path
+SYS_ADD      equ 1
+ENOSYS       equ -38
+MSR_SYSENTER_CS  equ 0x174
+MSR_SYSENTER_ESP equ 0x175
+MSR_SYSENTER_EIP equ 0x176
+
+IF_ROUNDS    equ 10000                  ; step 6
+SMC_ROUNDS   equ 100                    ; step 8
+
+; step 2 probe record: one dword per field
+R_CS_PUSH   equ 0
+R_CS_MOV    equ 4
+R_GDT_BASE  equ 8
+R_GDT_LIMIT equ 12
+R_IDT_BASE  equ 16
+R_IDT_LIMIT equ 20
+R_TR        equ 24
+R_MSW       equ 28
+R_EFLAGS    equ 32
+R_FIELDS    equ 9
+EFL_SHOWN   equ EFL_IOPL | EFL_IF | 0x2 ; the EFLAGS bits the probe keeps
+
+section .text
+test_main:
+    push dword 0x2                          ; the kernel's EFLAGS: IF = 0, IOPL = 0
+    popfd
+    PRINT "jvisor demo: a guest kernel (ring 0, paging on) and its user process (ring 3)", 10
+    PRINT "meet the challenges of a software VMM; every value below is checked", 10
+    call setup_kernel
+    call step1_ring_compression
+    call step2_ring_aliasing
+    call step3_address_space
+    call step4_demand_paging
+    call step5_syscalls
+    call step6_privileged_ops
+    call step7_interrupts
+    call step8_self_modifying_code
+    PRINT "demo: all steps ok", 10
+    xor eax, eax
+    jmp lib_exit                            ; isa-debug-exit 0: VM exit status 1
+
+; -------------------------------------------------------------------------------------
+; The kernel's address space: linear 0-16 MiB identity mapped, user accessible except the
+; page holding the kernel's secret; 0x40000000 (4 MiB) left to demand paging; the top
+; 4 MiB with three kernel pages. Plus the TSS for ring 3.
+
+setup_kernel:
+    call lib_setup_tss
+    mov eax, PG_P | PG_RW | PG_US
+    call lib_identity_paging
+    mov dword [secret_page], 0x5EC2E7
+    mov eax, secret_page
+    shr eax, 12
+    and dword [lib_pts + eax * 4], ~PG_US
+    mov eax, demand_pt
+    or eax, PG_P | PG_RW | PG_US
+    mov [lib_pd + (DEMAND >> 22) * 4], eax
+    mov eax, top_pt
+    or eax, PG_P | PG_RW
+    mov [lib_pd + (TOP_LOW >> 22) * 4], eax
+    mov eax, top_frame_low
+    or eax, PG_P | PG_RW
+    mov [top_pt + ((TOP_LOW >> 12) & 1023) * 4], eax
+    mov eax, top_frame_idt
+    or eax, PG_P | PG_RW
+    mov [top_pt + ((TOP_IDT >> 12) & 1023) * 4], eax
+    mov eax, top_frame_last
+    or eax, PG_P | PG_RW
+    mov [top_pt + ((TOP_LAST >> 12) & 1023) * 4], eax
+    call lib_enable_paging
+    ret
+
+; runs the user process at EAX in ring 3 (IOPL 0, IF = 1); fails with code EDX unless it
+; returns USER_DONE
+run_user:
+    mov ebx, user_stack_top
+    mov ecx, EFL_IF | 0x2
+    call lib_enter_ring3
+    CHECK_EQ eax, USER_DONE, edx, "the user process did not finish"
+    ret
+
+; -------------------------------------------------------------------------------------
+; Step 1: ring compression
+
+step1_ring_compression:
+    PRINT 10, "[1] Ring compression: the kernel runs in ring 0, its user process in ring 3 (IOPL 0)", 10
+    mov dword [exc_hook], gp_hook
+    mov eax, user_step1
+    mov edx, 1
+    call run_user
+    mov dword [exc_hook], 0
+    CHECK_EQ [gp_caught], 5, 1, "#GP faults from ring 3 counted by the kernel's handler"
+    PRINT "    user cli, hlt, mov cr3, lidt, out 0xe9: "
+    mov eax, [gp_caught]
+    call lib_putdec
+    PRINT " x #GP(0), each caught by the kernel's #GP handler ok", 10
+    PRINT "    user read of the kernel's supervisor-only page at "
+    mov eax, [pf_cr2]
+    call lib_puthex
+    PRINT ": #PF error "
+    mov eax, [pf_error]
+    call put_hex16
+    PRINT " (U=1), secret not read ok", 10
+    ret
+
+; exc_hook while step 1 runs: counts #GP(0) raised in ring 3; EXPECT_FAULT's exc_resume then
+; moves the user past the instruction
+gp_hook:
+    cmp dword [ebx + FRAME_VECTOR], 13
+    jne .done
+    cmp dword [ebx + FRAME_ERROR], 0
+    jne .done
+    test dword [ebx + FRAME_CS], 3
+    jz .done
+    inc dword [gp_caught]
+.done:
+    xor eax, eax                            ; not handled here: resume through exc_resume
+    ret
+
+user_step1:
+    EXPECT_FAULT 13, 0, 1, cli
+    EXPECT_FAULT 13, 0, 1, hlt
+    mov eax, lib_pd
+    EXPECT_FAULT 13, 0, 1, mov cr3, eax
+    EXPECT_FAULT 13, 0, 1, lidt [probe_buf]
+    mov al, '!'
+    EXPECT_FAULT 13, 0, 1, out PORT_DEBUGCON, al
+    xor eax, eax
+    EXPECT_FAULT 14, 5, 1, mov eax, [secret_page]
+    CHECK_EQ eax, 0, 1, "user EAX after the faulting read of the kernel's secret"
+    CHECK_EQ [exc_cr2], secret_page, 1, "CR2 after the user read of the supervisor page"
+    mov eax, [exc_error]
+    mov [pf_error], eax
+    mov eax, [exc_cr2]
+    mov [pf_cr2], eax
+    mov eax, USER_DONE
+    RETURN_TO_RING0
+
+; -------------------------------------------------------------------------------------
+; Step 2: ring aliasing
+
+step2_ring_aliasing:
+    PRINT "[2] Ring aliasing: push cs, mov ax,cs, sgdt, sidt, str, smsw, pushf read back what the guest set", 10
+    ; what the kernel set up
+    mov edi, expect_kernel
+    call fill_expected
+    mov dword [expect_kernel + R_CS_PUSH], SEL_CODE0
+    mov dword [expect_kernel + R_CS_MOV], SEL_CODE0
+    mov dword [expect_kernel + R_EFLAGS], 0x2
+    mov edi, expect_user
+    call fill_expected
+    mov dword [expect_user + R_CS_PUSH], SEL_CODE3
+    mov dword [expect_user + R_CS_MOV], SEL_CODE3
+    mov dword [expect_user + R_EFLAGS], EFL_IF | 0x2
+    ; both rings look
+    mov ebx, seen_kernel
+    call probe
+    mov eax, user_step2
+    mov edx, 2
+    call run_user
+
+    mov esi, seen_kernel
+    mov edi, expect_kernel
+    call compare_record
+    PRINT "    kernel: "
+    call print_record
+    PRINT " ok", 10
+    mov esi, seen_user
+    mov edi, expect_user
+    call compare_record
+    PRINT "    user:   "
+    call print_record
+    PRINT " ok", 10
+    ret
+
+user_step2:
+    mov ebx, seen_user
+    call probe
+    mov eax, USER_DONE
+    RETURN_TO_RING0
+
+; fill_expected: EDI = record; the fields both rings must see alike
+fill_expected:
+    push eax
+    mov dword [edi + R_GDT_BASE], lib_gdt
+    mov dword [edi + R_GDT_LIMIT], GDT_ENTRIES * 8 - 1
+    mov dword [edi + R_IDT_BASE], lib_idt
+    mov dword [edi + R_IDT_LIMIT], 256 * 8 - 1
+    mov dword [edi + R_TR], SEL_TSS0
+    mov eax, cr0
+    and eax, 0xFFFF
+    mov [edi + R_MSW], eax
+    pop eax
+    ret
+
+; probe: EBX = record to fill; runs in ring 0 and in ring 3
+probe:
+    push cs
+    pop eax
+    movzx eax, ax                           ; a 32-bit push of CS may write only 16 bits
+    mov [ebx + R_CS_PUSH], eax
+    xor eax, eax
+    mov ax, cs
+    mov [ebx + R_CS_MOV], eax
+    sgdt [probe_buf]
+    movzx eax, word [probe_buf]
+    mov [ebx + R_GDT_LIMIT], eax
+    mov eax, [probe_buf + 2]
+    mov [ebx + R_GDT_BASE], eax
+    sidt [probe_buf]
+    movzx eax, word [probe_buf]
+    mov [ebx + R_IDT_LIMIT], eax
+    mov eax, [probe_buf + 2]
+    mov [ebx + R_IDT_BASE], eax
+    xor eax, eax
+    str ax
+    mov [ebx + R_TR], eax
+    smsw eax
+    and eax, 0xFFFF
+    mov [ebx + R_MSW], eax
+    pushfd
+    pop eax
+    and eax, EFL_SHOWN
+    mov [ebx + R_EFLAGS], eax
+    ret
+
+; compare_record: ESI = seen, EDI = expected; fails (code 2) at the first differing field
+compare_record:
+    push ecx
+    push edx
+    xor ecx, ecx
+.next:
+    mov edx, [esi + ecx * 4]
+    cmp edx, [edi + ecx * 4]
+    jne .differs
+    inc ecx
+    cmp ecx, R_FIELDS
+    jb .next
+    pop edx
+    pop ecx
+    ret
+.differs:
+    mov [lib_actual], edx
+    mov edx, [edi + ecx * 4]
+    mov [lib_expected], edx
+    mov byte [lib_have_values], 1
+    mov esi, [field_names + ecx * 4]
+    mov eax, 2
+    jmp lib_fail
+
+; print_record: ESI = record
+print_record:
+    push eax
+    PRINT "cs="
+    mov eax, [esi + R_CS_PUSH]
+    call put_hex16
+    PRINT " (CPL "
+    and eax, 3
+    call lib_putdec
+    PRINT ") gdt="
+    mov eax, [esi + R_GDT_BASE]
+    call lib_puthex
+    PRINT "/"
+    mov eax, [esi + R_GDT_LIMIT]
+    call put_hex16
+    PRINT " idt="
+    mov eax, [esi + R_IDT_BASE]
+    call lib_puthex
+    PRINT "/"
+    mov eax, [esi + R_IDT_LIMIT]
+    call put_hex16
+    PRINT " tr="
+    mov eax, [esi + R_TR]
+    call put_hex16
+    PRINT " msw="
+    mov eax, [esi + R_MSW]
+    call put_hex16
+    PRINT " iopl="
+    mov eax, [esi + R_EFLAGS]
+    shr eax, 12
+    and eax, 3
+    call lib_putdec
+    PRINT " if="
+    mov eax, [esi + R_EFLAGS]
+    shr eax, 9
+    and eax, 1
+    call lib_putdec
+    pop eax
+    ret
+
+; -------------------------------------------------------------------------------------
+; Step 3: address-space compression
+
+step3_address_space:
+    PRINT "[3] Address-space compression: the guest itself uses the top 4 MiB of linear space", 10
+    mov dword [TOP_LOW], 0xC0DE0000
+    mov dword [TOP_LAST + 0xFFC], 0xC0DEFFFC
+    mov eax, [TOP_LOW]
+    CHECK_EQ eax, 0xC0DE0000, 3, "read back at 0xffc00000"
+    mov eax, [TOP_LAST + 0xFFC]
+    CHECK_EQ eax, 0xC0DEFFFC, 3, "read back at 0xfffffffc"
+    CHECK_EQ [top_frame_low], 0xC0DE0000, 3, "frame mapped at 0xffc00000 (read through the identity map)"
+    CHECK_EQ [top_frame_last + 0xFFC], 0xC0DEFFFC, 3, "frame mapped at 0xfffff000 (read through the identity map)"
+    PRINT "    wrote 0xffc00000 and 0xfffffffc, read them back, found them in frames "
+    mov eax, top_frame_low
+    call lib_puthex
+    PRINT " and "
+    mov eax, top_frame_last
+    call lib_puthex
+    PRINT " ok", 10
+
+    ; a copy of the IDT at TOP_IDT whose breakpoint gate leads to top_bp_handler
+    mov esi, lib_idt
+    mov edi, TOP_IDT
+    mov ecx, 256 * 2
+    rep movsd
+    mov eax, top_bp_handler
+    mov [TOP_IDT + 3 * 8], ax
+    shr eax, 16
+    mov [TOP_IDT + 3 * 8 + 6], ax
+    lidt [top_idtr]
+    sidt [probe_buf]
+    mov eax, [probe_buf + 2]
+    mov [top_sidt], eax
+    int3
+.after_int3:
+    lidt [lib_idt_desc]
+    CHECK_EQ [top_sidt], TOP_IDT, 3, "sidt base after lidt of the IDT at the top"
+    CHECK_EQ [bp_hits], 1, 3, "int3 through the IDT at 0xffffe000: handler runs"
+    CHECK_EQ [bp_eip], .after_int3, 3, "int3 through the IDT at 0xffffe000: saved EIP"
+    PRINT "    IDT copied to "
+    mov eax, [top_sidt]
+    call lib_puthex
+    PRINT " and loaded (sidt agrees), int3 delivered through it ok", 10
+    ret
+
+top_bp_handler:
+    push eax
+    mov eax, [esp + 4]                      ; saved EIP
+    mov [bp_eip], eax
+    inc dword [bp_hits]
+    pop eax
+    iretd
+
+; -------------------------------------------------------------------------------------
+; Step 4: guest page faults (demand paging)
+
+step4_demand_paging:
+    PRINT "[4] Guest page faults: the user process touches unmapped pages, the kernel maps them", 10
+    mov dword [pool_next], pool
+    mov dword [exc_hook], demand_hook
+    mov eax, user_step4
+    mov edx, 4
+    call run_user
+    mov dword [exc_hook], 0
+    CHECK_EQ [pf_after_first_pass], DEMAND_PAGES, 4, "#PF handled during the first pass (one per page)"
+    CHECK_EQ [pf_handled], DEMAND_PAGES, 4, "#PF handled in all (none in the second pass)"
+    CHECK_EQ [pf_other_errors], 0, 4, "#PF error codes other than 6 (user write, not present)"
+    mov eax, [pool_next]
+    sub eax, pool
+    shr eax, 12
+    CHECK_EQ eax, DEMAND_PAGES, 4, "fresh frames taken from the pool"
+    CHECK_EQ [user_sum], DEMAND_PAGES * (DEMAND_PAGES + 1) / 2, 4, "sum the user read back"
+    PRINT "    user wrote to "
+    mov eax, DEMAND_PAGES
+    call lib_putdec
+    PRINT " unmapped pages at "
+    mov eax, DEMAND
+    call lib_puthex
+    PRINT ": "
+    mov eax, [pf_handled]
+    call lib_putdec
+    PRINT " x #PF (error 0x0006) handled, each write restarted ok", 10
+    PRINT "    second pass over the pages: no fault, values read back sum to "
+    mov eax, [user_sum]
+    call lib_putdec
+    PRINT " ok", 10
+    ret
+
+; exc_hook while step 4 runs: a not-present fault inside the demand region gets a zeroed
+; frame from the pool, mapped user read/write; returning 1 restarts the instruction
+demand_hook:
+    cmp dword [ebx + FRAME_VECTOR], 14
+    jne .not_ours
+    mov eax, cr2
+    sub eax, DEMAND
+    cmp eax, DEMAND_PAGES * 4096
+    jae .not_ours
+    shr eax, 12
+    test dword [demand_pt + eax * 4], PG_P
+    jnz .not_ours                           ; present: a real protection fault
+    mov edx, [pool_next]
+    cmp edx, pool_end
+    jae .not_ours
+    add dword [pool_next], 4096
+    push eax
+    mov edi, edx
+    mov ecx, 1024
+    xor eax, eax
+    rep stosd
+    pop eax
+    or edx, PG_P | PG_RW | PG_US
+    mov [demand_pt + eax * 4], edx
+    inc dword [pf_handled]
+    cmp dword [ebx + FRAME_ERROR], 6        ; U = 1, W = 1, P = 0
+    je .counted
+    inc dword [pf_other_errors]
+.counted:
+    mov eax, 1
+    ret
+.not_ours:
+    xor eax, eax
+    ret
+
+user_step4:
+    xor ecx, ecx                            ; first pass: page i gets i + 1 at offset i * 4
+.write:
+    mov eax, ecx
+    shl eax, 12
+    lea edx, [ecx + 1]
+    mov [DEMAND + eax + ecx * 4], edx
+    inc ecx
+    cmp ecx, DEMAND_PAGES
+    jb .write
+    mov eax, [pf_handled]
+    mov [pf_after_first_pass], eax
+    xor ecx, ecx                            ; second pass: read them back
+    xor edx, edx
+.read:
+    mov eax, ecx
+    shl eax, 12
+    add edx, [DEMAND + eax + ecx * 4]
+    inc ecx
+    cmp ecx, DEMAND_PAGES
+    jb .read
+    mov [user_sum], edx
+    mov eax, USER_DONE
+    RETURN_TO_RING0
+
+; -------------------------------------------------------------------------------------
+; Step 5: system calls
+
+step5_syscalls:
+    PRINT "[5] System calls: the user process calls the kernel through int 0x80 and sysenter", 10
+    mov eax, 1 << 11                        ; CPUID.1:EDX.SEP
+    call lib_require_cpuid_edx
+    mov eax, 0x80
+    mov ebx, int80_entry
+    mov ecx, SEL_CODE0
+    mov dl, GATE_INT3
+    call lib_set_gate
+    xor edx, edx
+    mov ecx, MSR_SYSENTER_CS
+    mov eax, SEL_CODE0
+    wrmsr
+    mov ecx, MSR_SYSENTER_ESP
+    mov eax, sysenter_stack_top
+    wrmsr
+    mov ecx, MSR_SYSENTER_EIP
+    mov eax, sysenter_entry
+    wrmsr
+    mov eax, user_step5
+    mov edx, 5
+    call run_user
+    CHECK_EQ [int80_calls], SYSCALLS + 1, 5, "int 0x80 calls counted by the kernel"
+    CHECK_EQ [sysenter_calls], SYSCALLS + 1, 5, "sysenter calls counted by the kernel"
+    CHECK_EQ [sum_int80], SYSCALLS * (SYSCALLS + 1) / 2, 5, "sum computed through int 0x80"
+    CHECK_EQ [sum_sysenter], SYSCALLS * (SYSCALLS + 1) / 2, 5, "sum computed through sysenter"
+    CHECK_EQ [enosys_int80], ENOSYS, 5, "unknown call number through int 0x80"
+    CHECK_EQ [enosys_sysenter], ENOSYS, 5, "unknown call number through sysenter"
+    PRINT "    "
+    mov eax, SYSCALLS
+    call lib_putdec
+    PRINT " x int 0x80 add(sum, i): sum of 1.."
+    mov eax, SYSCALLS
+    call lib_putdec
+    PRINT " = "
+    mov eax, [sum_int80]
+    call lib_putdec
+    PRINT " ok", 10
+    PRINT "    "
+    mov eax, SYSCALLS
+    call lib_putdec
+    PRINT " x sysenter/sysexit add(sum, i): sum of 1.."
+    mov eax, SYSCALLS
+    call lib_putdec
+    PRINT " = "
+    mov eax, [sum_sysenter]
+    call lib_putdec
+    PRINT " ok", 10
+    ret
+
+; int 0x80: EAX = number, EBX, ECX = arguments -> EAX
+int80_entry:
+    push ds
+    push eax
+    mov ax, SEL_DATA0
+    mov ds, ax
+    pop eax
+    inc dword [int80_calls]
+    call sys_dispatch
+    pop ds
+    iretd
+
+; sysenter: EAX = number, EBX, ESI = arguments, ECX = user ESP, EDX = user EIP -> EAX
+sysenter_entry:
+    push ecx
+    push edx
+    push ds
+    push eax
+    mov ax, SEL_DATA0
+    mov ds, ax
+    pop eax
+    inc dword [sysenter_calls]
+    mov ecx, esi
+    call sys_dispatch
+    pop ds
+    pop edx
+    pop ecx
+    sti                                     ; sysenter cleared IF; the user runs with IF = 1
+    sysexit
+
+; sys_dispatch: EAX = number, EBX, ECX = arguments -> EAX
+sys_dispatch:
+    cmp eax, SYS_ADD
+    jne .unknown
+    lea eax, [ebx + ecx]
+    ret
+.unknown:
+    mov eax, ENOSYS
+    ret
+
+user_step5:
+    mov ebp, 1                              ; i
+    xor edi, edi                            ; sum
+.int80:
+    mov eax, SYS_ADD
+    mov ebx, edi
+    mov ecx, ebp
+    int 0x80
+    mov edi, eax
+    inc ebp
+    cmp ebp, SYSCALLS
+    jbe .int80
+    mov [sum_int80], edi
+    mov ebp, 1
+    xor edi, edi
+.sysenter:
+    mov eax, SYS_ADD
+    mov ebx, edi
+    mov esi, ebp
+    mov ecx, esp
+    mov edx, .back
+    sysenter
+.back:
+    mov edi, eax
+    inc ebp
+    cmp ebp, SYSCALLS
+    jbe .sysenter
+    mov [sum_sysenter], edi
+    ; and one unknown call number through each path
+    mov eax, 99
+    int 0x80
+    mov [enosys_int80], eax
+    mov eax, 99
+    mov ecx, esp
+    mov edx, .back2
+    sysenter
+.back2:
+    mov [enosys_sysenter], eax
+    mov eax, USER_DONE
+    RETURN_TO_RING0
+
+; -------------------------------------------------------------------------------------
+; Step 6: frequent privileged operations
+
+step6_privileged_ops:
+    PRINT "[6] Frequent privileged operations: cli/sti and pushf/popf in a kernel loop", 10
+    xor ebp, ebp                            ; IF changes pushf confirmed
+    mov ecx, IF_ROUNDS
+.round:
+    cli
+    pushfd
+    pop eax
+    test eax, EFL_IF
+    jnz .bad
+    inc ebp
+    sti
+    pushfd
+    pop eax
+    test eax, EFL_IF
+    jz .bad
+    inc ebp
+    and eax, ~EFL_IF
+    push eax
+    popfd                                   ; IF 1 -> 0
+    pushfd
+    pop edx
+    test edx, EFL_IF
+    jnz .bad
+    inc ebp
+    or eax, EFL_IF
+    push eax
+    popfd                                   ; IF 0 -> 1
+    pushfd
+    pop edx
+    test edx, EFL_IF
+    jz .bad
+    inc ebp
+    dec ecx
+    jnz .round
+    cli
+    CHECK_EQ ebp, IF_ROUNDS * 4, 6, "IF changes seen by pushf"
+    PRINT "    "
+    mov eax, IF_ROUNDS
+    call lib_putdec
+    PRINT " rounds of cli, sti, popf (IF off), popf (IF on): "
+    mov eax, ebp
+    call lib_putdec
+    PRINT " IF changes, pushf saw each ok", 10
+    ret
+.bad:
+    cli
+    FAIL 6, "pushf after cli, sti or popf shows the wrong IF"
+
+; -------------------------------------------------------------------------------------
+; Step 7: virtual interrupts
+
+step7_interrupts:
+    PRINT "[7] Virtual interrupts: timer interrupts need the PIT and PIC, which come with the", 10
+    PRINT "    platform devices; this step is not shown yet", 10
+    ret
+
+; -------------------------------------------------------------------------------------
+; Step 8: self-modifying code
+
+step8_self_modifying_code:
+    PRINT "[8] Self-modifying code: the kernel patches an instruction's immediate and runs it again", 10
+    call smc_target
+    CHECK_EQ eax, 0x11111111, 8, "smc_target before patching"
+    mov dword [smc_target + 1], 0x22222222
+    call smc_target
+    CHECK_EQ eax, 0x22222222, 8, "smc_target after patching its immediate"
+    PRINT "    mov eax, 0x11111111 ran, its immediate patched to 0x22222222, ran again: eax="
+    call lib_puthex
+    PRINT " ok", 10
+    mov ebx, 1
+.round:
+    lea edx, [ebx + 0x5EED0000]
+    mov [smc_target + 1], edx
+    call smc_target
+    CHECK_EQ eax, edx, 8, "smc_target in a patch-and-run round"
+    inc ebx
+    cmp ebx, SMC_ROUNDS
+    jbe .round
+    PRINT "    "
+    mov eax, SMC_ROUNDS
+    call lib_putdec
+    PRINT " more patch-and-run rounds, each returned its new immediate ok", 10
+    ret
+
+; -------------------------------------------------------------------------------------
+; put_hex16: the low 16 bits of EAX as "0x" and 4 hex digits
+put_hex16:
+    push eax
+    push ebx
+    push ecx
+    mov ebx, eax
+    shl ebx, 16
+    mov al, '0'
+    out PORT_DEBUGCON, al
+    mov al, 'x'
+    out PORT_DEBUGCON, al
+    mov ecx, 4
+.digit:
+    rol ebx, 4
+    mov al, bl
+    and al, 0x0F
+    add al, '0'
+    cmp al, '9'
+    jbe .out
+    add al, 'a' - '0' - 10
+.out:
+    out PORT_DEBUGCON, al
+    loop .digit
+    pop ecx
+    pop ebx
+    pop eax
+    ret
+
+; -------------------------------------------------------------------------------------
+; The code step 8 patches, alone in its page (see link.ld)
+
+section .smc progbits alloc exec nowrite align=16
+smc_target:
+    mov eax, 0x11111111                     ; B8 imm32: the immediate is at smc_target + 1
+    ret
+
+; -------------------------------------------------------------------------------------
+section .rodata
+fname_cs_push:   db "step 2: push cs", 0
+fname_cs_mov:    db "step 2: mov ax, cs", 0
+fname_gdt_base:  db "step 2: sgdt base", 0
+fname_gdt_limit: db "step 2: sgdt limit", 0
+fname_idt_base:  db "step 2: sidt base", 0
+fname_idt_limit: db "step 2: sidt limit", 0
+fname_tr:        db "step 2: str", 0
+fname_msw:       db "step 2: smsw", 0
+fname_eflags:    db "step 2: pushfd (IOPL, IF)", 0
+align 4
+field_names:
+    dd fname_cs_push, fname_cs_mov, fname_gdt_base, fname_gdt_limit, fname_idt_base
+    dd fname_idt_limit, fname_tr, fname_msw, fname_eflags
+
+section .data
+align 4
+    dw 0
+top_idtr:
+    dw 256 * 8 - 1
+    dd TOP_IDT
+align 4
+probe_buf:           dd 0, 0            ; sgdt/sidt target (user writable)
+gp_caught:           dd 0
+pf_error:            dd 0
+pf_cr2:              dd 0
+expect_kernel:       times R_FIELDS dd 0
+expect_user:         times R_FIELDS dd 0
+seen_kernel:         times R_FIELDS dd 0
+seen_user:           times R_FIELDS dd 0
+top_sidt:            dd 0
+bp_hits:             dd 0
+bp_eip:              dd 0
+pool_next:           dd 0
+pf_handled:          dd 0
+pf_after_first_pass: dd 0
+pf_other_errors:     dd 0
+user_sum:            dd 0
+int80_calls:         dd 0
+sysenter_calls:      dd 0
+sum_int80:           dd 0
+sum_sysenter:        dd 0
+enosys_int80:        dd 0
+enosys_sysenter:     dd 0
+
+section .bss
+alignb 4096
+secret_page:         resb 4096          ; supervisor only
+demand_pt:           resb 4096          ; page table of DEMAND, empty at start
+top_pt:              resb 4096          ; page table of the top 4 MiB
+top_frame_low:       resb 4096          ; mapped at TOP_LOW
+top_frame_idt:       resb 4096          ; mapped at TOP_IDT
+top_frame_last:      resb 4096          ; mapped at TOP_LAST
+pool:                resb DEMAND_PAGES * 4096
+pool_end:
+user_stack:          resb 8192
+user_stack_top:
+sysenter_stack:      resb 4096
+sysenter_stack_top:

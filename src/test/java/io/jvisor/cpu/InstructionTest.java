@@ -1,0 +1,245 @@
+package io.jvisor.cpu;
+
+import io.jvisor.engine.ExecutionEngine;
+import io.jvisor.testing.Machine;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Instruction families run through the decoder and interpreter: results, flags and faults. */
+class InstructionTest {
+    private static final int ARITH = Flags.ARITH;
+
+    /** Runs ring-0 code ending in hlt with the given EAX/EBX/ECX and EFLAGS; returns the machine. */
+    private static Machine run(int eax, int ebx, int ecx, int flags, int... code) {
+        Machine m = new Machine();
+        m.cpu.r[Cpu.EAX] = eax;
+        m.cpu.r[Cpu.EBX] = ebx;
+        m.cpu.r[Cpu.ECX] = ecx;
+        m.cpu.setEflags(flags | 2);
+        int[] withHlt = java.util.Arrays.copyOf(code, code.length + 1);
+        withHlt[code.length] = 0xf4;
+        m.code(withHlt);
+        ExecutionEngine.Exit e = m.run(100_000);
+        assertEquals(ExecutionEngine.Exit.HALTED, e, m.engine.report());
+        return m;
+    }
+
+    @Test
+    void addSubFlags() {
+        try (Machine m = run(0x7fffffff, 1, 0, 0, 0x01, 0xd8)) {   // add eax, ebx
+            assertEquals(0x80000000, m.cpu.r[Cpu.EAX]);
+            assertEquals(Flags.OF | Flags.SF | Flags.AF | Flags.PF, m.cpu.getEflags() & ARITH);
+        }
+        try (Machine m = run(0, 1, 0, 0, 0x29, 0xd8)) {            // sub eax, ebx
+            assertEquals(-1, m.cpu.r[Cpu.EAX]);
+            assertEquals(Flags.CF | Flags.SF | Flags.AF | Flags.PF, m.cpu.getEflags() & ARITH);
+        }
+        try (Machine m = run(0xff, 1, 0, Flags.CF, 0x10, 0xd8)) {  // adc al, bl with CF
+            assertEquals(0x01, m.cpu.r[Cpu.EAX] & 0xff);
+            assertEquals(Flags.CF | Flags.AF, m.cpu.getEflags() & ARITH);
+        }
+    }
+
+    @Test
+    void incDecKeepCarry() {
+        try (Machine m = run(-1, 0, 0, Flags.CF, 0x40)) {           // inc eax
+            assertEquals(0, m.cpu.r[Cpu.EAX]);
+            assertEquals(Flags.CF | Flags.ZF | Flags.AF | Flags.PF, m.cpu.getEflags() & ARITH);
+        }
+        try (Machine m = run(0x80000000, 0, 0, 0, 0x48)) {          // dec eax
+            assertEquals(0x7fffffff, m.cpu.r[Cpu.EAX]);
+            assertTrue(m.cpu.of() && !m.cpu.cf());
+        }
+    }
+
+    @Test
+    void shiftsAndRotates() {
+        try (Machine m = run(0x81, 0, 1, 0, 0xd0, 0xc0)) {          // rol al, 1
+            assertEquals(0x03, m.cpu.r[Cpu.EAX] & 0xff);
+            assertTrue(m.cpu.cf());
+            assertTrue(m.cpu.of());
+        }
+        try (Machine m = run(0x12345678, 0, 0, Flags.ZF | Flags.CF, 0xd3, 0xe0)) {   // shl eax, cl with cl=0
+            assertEquals(0x12345678, m.cpu.r[Cpu.EAX]);
+            assertEquals(Flags.ZF | Flags.CF, m.cpu.getEflags() & ARITH, "count 0 leaves flags alone");
+        }
+        try (Machine m = run(0x80, 0, 9, 0, 0xd2, 0xd0)) {          // rcl al, cl (9 = full 9-bit rotation)
+            assertEquals(0x80, m.cpu.r[Cpu.EAX] & 0xff);
+        }
+        try (Machine m = run(0x80000000, 0, 31, 0, 0xd3, 0xf8)) {   // sar eax, 31
+            assertEquals(-1, m.cpu.r[Cpu.EAX]);
+        }
+        // shld eax, ebx, 8
+        try (Machine m = run(0x11223344, 0xaabbccdd, 0, 0, 0x0f, 0xa4, 0xd8, 0x08)) {
+            assertEquals(0x223344aa, m.cpu.r[Cpu.EAX]);
+            assertTrue(m.cpu.cf(), "CF = last bit shifted out (bit 24 of 0x11223344)");
+        }
+    }
+
+    @Test
+    void mulDivAndDivideError() {
+        try (Machine m = run(0x10000, 0x10000, 0, 0, 0xf7, 0xe3)) {    // mul ebx
+            assertEquals(0, m.cpu.r[Cpu.EAX]);
+            assertEquals(1, m.cpu.r[Cpu.EDX]);
+            assertTrue(m.cpu.cf() && m.cpu.of());
+        }
+        try (Machine m = run(-7, 2, 0, 0, 0x99, 0xf7, 0xfb)) {         // cdq ; idiv ebx
+            assertEquals(-3, m.cpu.r[Cpu.EAX]);
+            assertEquals(-1, m.cpu.r[Cpu.EDX]);
+        }
+        try (Machine m = new Machine()) {
+            m.cpu.r[Cpu.EBX] = 0;
+            m.code(0xf7, 0xf3, 0xf4);                                   // div ebx by zero
+            assertEquals(Fault.DE, m.runToVector());
+            assertEquals(Machine.CODE, m.stackTop(0), "#DE is a fault: EIP of the div");
+        }
+        try (Machine m = new Machine()) {
+            m.cpu.r[Cpu.EAX] = 0;
+            m.cpu.r[Cpu.EDX] = 1;
+            m.cpu.r[Cpu.EBX] = 1;
+            m.code(0xf7, 0xf3, 0xf4);                                   // quotient does not fit
+            assertEquals(Fault.DE, m.runToVector());
+        }
+    }
+
+    @Test
+    void bitScanAndBitTest() {
+        try (Machine m = run(0, 0x00f0, 0, 0, 0x0f, 0xbc, 0xc3)) {     // bsf eax, ebx
+            assertEquals(4, m.cpu.r[Cpu.EAX]);
+            assertTrue(!m.cpu.zf());
+        }
+        try (Machine m = run(0x1234, 0, 0, 0, 0x0f, 0xbd, 0xc3)) {     // bsr eax, ebx with zero source
+            assertEquals(0x1234, m.cpu.r[Cpu.EAX], "destination unchanged");
+            assertTrue(m.cpu.zf());
+        }
+        // bts [DATA], ecx with ecx = 35: sets bit 3 of the dword at DATA+4
+        try (Machine m = run(0, 0, 35, 0, 0x0f, 0xab, 0x0d, 0x00, 0x00, 0x02, 0x00)) {
+            assertEquals(8, m.mem.read32(Machine.DATA + 4));
+            assertTrue(!m.cpu.cf());
+        }
+    }
+
+    @Test
+    void cmpxchgFamily() {
+        try (Machine m = new Machine()) {
+            m.mem.write32(Machine.DATA, 5);
+            m.mem.write32(Machine.DATA + 4, 6);
+            m.cpu.r[Cpu.EAX] = 5;
+            m.cpu.r[Cpu.EDX] = 6;
+            m.cpu.r[Cpu.EBX] = 0x11;
+            m.cpu.r[Cpu.ECX] = 0x22;
+            m.code(0xf0, 0x0f, 0xc7, 0x0d, 0x00, 0x00, 0x02, 0x00, 0xf4);   // lock cmpxchg8b [DATA]
+            m.run(100);
+            assertEquals(0x11, m.mem.read32(Machine.DATA));
+            assertEquals(0x22, m.mem.read32(Machine.DATA + 4));
+            assertTrue(m.cpu.zf());
+        }
+        try (Machine m = run(1, 2, 0, 0, 0x0f, 0xc1, 0xd8)) {          // xadd eax, ebx
+            assertEquals(3, m.cpu.r[Cpu.EAX]);
+            assertEquals(1, m.cpu.r[Cpu.EBX]);
+        }
+    }
+
+    @Test
+    void stringOpsWithRep() {
+        try (Machine m = new Machine()) {
+            for (int i = 0; i < 16; i++) {
+                m.mem.write8(Machine.DATA + i, i + 1);
+            }
+            m.cpu.r[Cpu.ESI] = Machine.DATA;
+            m.cpu.r[Cpu.EDI] = Machine.DATA + 0x100;
+            m.cpu.r[Cpu.ECX] = 4;
+            m.code(0xf3, 0xa5, 0xf4);                                   // rep movsd
+            m.run(100);
+            assertEquals(0x04030201, m.mem.read32(Machine.DATA + 0x100));
+            assertEquals(0x100f0e0d, m.mem.read32(Machine.DATA + 0x10c));
+            assertEquals(0, m.cpu.r[Cpu.ECX]);
+            assertEquals(Machine.DATA + 0x110, m.cpu.r[Cpu.EDI]);
+        }
+        try (Machine m = new Machine()) {
+            m.mem.write32(Machine.DATA, 0x00616161);                    // "aaa\0"
+            m.cpu.r[Cpu.EDI] = Machine.DATA;
+            m.cpu.r[Cpu.ECX] = -1;
+            m.cpu.r[Cpu.EAX] = 0;
+            m.code(0xf2, 0xae, 0xf4);                                   // repne scasb: strlen
+            m.run(100);
+            assertEquals(-1 - 4, m.cpu.r[Cpu.ECX]);
+            assertTrue(m.cpu.zf());
+        }
+    }
+
+    @Test
+    void lockOnRegisterOperandAndOverlongInstructionsFault() {
+        try (Machine m = new Machine()) {
+            m.code(0xf0, 0x01, 0xc0, 0xf4);                             // lock add eax, eax
+            assertEquals(Fault.UD, m.runToVector());
+        }
+        try (Machine m = new Machine()) {
+            int[] code = new int[17];
+            java.util.Arrays.fill(code, 0, 15, 0x66);                    // 15 prefixes then nop: 16 bytes
+            code[15] = 0x90;
+            code[16] = 0xf4;
+            m.code(code);
+            assertEquals(Fault.GP, m.runToVector());
+        }
+        try (Machine m = new Machine()) {
+            m.code(0x0f, 0x0b);                                         // ud2
+            assertEquals(Fault.UD, m.runToVector());
+        }
+    }
+
+    @Test
+    void cpuidDescribesAnI686() {
+        try (Machine m = run(1, 0, 0, 0, 0x0f, 0xa2)) {
+            assertEquals(6, (m.cpu.r[Cpu.EAX] >> 8) & 0xf, "family 6");
+            int edx = m.cpu.r[Cpu.EDX];
+            assertTrue((edx & CpuId.CX8) != 0 && (edx & CpuId.SEP) != 0 && (edx & CpuId.CMOV) != 0
+                    && (edx & CpuId.PAE) != 0 && (edx & CpuId.PGE) != 0 && (edx & CpuId.PSE) != 0);
+            assertEquals(0, edx & (1 << 9), "no APIC is advertised");
+            assertEquals(0, edx & (1 << 23), "no MMX is advertised");
+        }
+    }
+
+    @Test
+    void selfModifyingCodeIsSeen() {
+        try (Machine m = new Machine()) {
+            // L: mov eax, imm32 (at CODE) ; inc ecx ; cmp ecx, 2 ; je done ;
+            //    mov dword [CODE+1], 0x77 ; jmp L ; done: hlt
+            m.code(0xb8, 0x11, 0, 0, 0,
+                    0x41,
+                    0x83, 0xf9, 0x02,
+                    0x74, 0x0c,
+                    0xc7, 0x05, 0x01, 0x00, 0x01, 0x00, 0x77, 0, 0, 0,
+                    0xeb, 0xe9,
+                    0xf4);
+            assertEquals(ExecutionEngine.Exit.HALTED, m.run(1000));
+            assertEquals(0x77, m.cpu.r[Cpu.EAX], "the patched immediate was executed");
+            assertTrue(m.cpu.exits.get(ExitReason.SMC_INVALIDATE) >= 1);
+        }
+    }
+
+    @Test
+    void stiShadowDelaysInterruptByOneInstruction() {
+        try (Machine m = new Machine()) {
+            boolean[] pending = {true};
+            m.cpu.interrupts = new InterruptSource() {
+                @Override
+                public boolean hasInterrupt() {
+                    return pending[0];
+                }
+
+                @Override
+                public int acknowledge() {
+                    pending[0] = false;
+                    return 0x30;
+                }
+            };
+            m.code(0xfb, 0x41, 0x41, 0xf4);   // sti ; inc ecx ; inc ecx ; hlt
+            assertEquals(0x30, m.runToVector());
+            assertEquals(Machine.CODE + 2, m.stackTop(0), "delivered after the instruction following sti");
+            assertEquals(1, m.cpu.r[Cpu.ECX]);
+        }
+    }
+}
