@@ -129,7 +129,7 @@ step1_ring_compression:
     mov eax, [gp_caught]
     call lib_putdec
     PRINT " x #GP(0), each caught by the kernel's #GP handler ok", 10
-    PRINT "    user read of the kernel's supervisor-only page at "
+    PRINT "    user read of supervisor page "
     mov eax, [pf_cr2]
     call lib_puthex
     PRINT ": #PF error "
@@ -197,13 +197,13 @@ step2_ring_aliasing:
     mov esi, seen_kernel
     mov edi, expect_kernel
     call compare_record
-    PRINT "    kernel: "
+    PRINT "    ring 0: "
     call print_record
     PRINT " ok", 10
     mov esi, seen_user
     mov edi, expect_user
     call compare_record
-    PRINT "    user:   "
+    PRINT "    ring 3: "
     call print_record
     PRINT " ok", 10
     ret
@@ -289,10 +289,7 @@ print_record:
     PRINT "cs="
     mov eax, [esi + R_CS_PUSH]
     call put_hex16
-    PRINT " (CPL "
-    and eax, 3
-    call lib_putdec
-    PRINT ") gdt="
+    PRINT " gdt="
     mov eax, [esi + R_GDT_BASE]
     call lib_puthex
     PRINT "/"
@@ -336,10 +333,10 @@ step3_address_space:
     CHECK_EQ eax, 0xC0DEFFFC, 3, "read back at 0xfffffffc"
     CHECK_EQ [top_frame_low], 0xC0DE0000, 3, "frame mapped at 0xffc00000 (read through the identity map)"
     CHECK_EQ [top_frame_last + 0xFFC], 0xC0DEFFFC, 3, "frame mapped at 0xfffff000 (read through the identity map)"
-    PRINT "    wrote 0xffc00000 and 0xfffffffc, read them back, found them in frames "
+    PRINT "    0xffc00000 and 0xfffffffc written, read back, found in frames "
     mov eax, top_frame_low
     call lib_puthex
-    PRINT " and "
+    PRINT ", "
     mov eax, top_frame_last
     call lib_puthex
     PRINT " ok", 10
@@ -405,7 +402,7 @@ step4_demand_paging:
     PRINT ": "
     mov eax, [pf_handled]
     call lib_putdec
-    PRINT " x #PF (error 0x0006) handled, each write restarted ok", 10
+    PRINT " x #PF (error 0x0006) mapped and restarted ok", 10
     PRINT "    second pass over the pages: no fault, values read back sum to "
     mov eax, [user_sum]
     call lib_putdec

@@ -705,6 +705,14 @@ public final class Cpu {
         return translate(lin, false, cpl == 3);
     }
 
+    /** Linear to physical without side effects or faults (reports, debuggers); -1 if unmapped. */
+    public long probe(int lin) {
+        if ((cr0 & CR0_PG) == 0) {
+            return lin & 0xffffffffL;
+        }
+        return walker.probe(cr3, pdpte, (cr4 & CR4_PSE) != 0, lin);
+    }
+
     /** Translation for an instruction fetch (execute access at the current privilege). */
     public long translateFetch(int lin) {
         return translate(lin, false, cpl == 3);

@@ -17,6 +17,8 @@ import java.util.Map;
  */
 final class CodeCache {
     static final int MAX_INSNS = 64;
+    /** At most this many blocks are kept; past it the whole cache is dropped (a guest cannot grow host memory without bound). */
+    static final int MAX_BLOCKS = 1 << 18;
     private static final int FAST_BITS = 12;
 
     private final Cpu cpu;
@@ -89,6 +91,9 @@ final class CodeCache {
         }
         Block b = new Block(cacheable ? key : -1, list.toArray(new Insn[0]), pos - eip);
         if (cacheable) {
+            if (blocks.size() >= MAX_BLOCKS) {
+                flush();
+            }
             blocks.put(key, b);
             int ppage = (int) (phys >>> 12);
             byPage.computeIfAbsent(ppage, k -> new ArrayList<>()).add(b);
@@ -116,10 +121,16 @@ final class CodeCache {
         }
     }
 
+    /** Drops every block (the pages stay marked until their next write, which is harmless). */
     void flush() {
-        for (Integer page : new ArrayList<>(byPage.keySet())) {
-            invalidatePage(page);
+        for (List<Block> list : byPage.values()) {
+            for (Block b : list) {
+                b.valid = false;
+            }
         }
+        byPage.clear();
+        blocks.clear();
+        java.util.Arrays.fill(fast, null);
     }
 
     int blockCount() {

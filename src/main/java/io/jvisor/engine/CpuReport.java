@@ -13,7 +13,7 @@ public final class CpuReport {
         sb.append(String.format(" (linear %08x) bytes", lin));
         for (int k = 0; k < 16; k++) {
             try {
-                long pa = c.paging() ? -1 : (lin + k) & 0xffffffffL;
+                long pa = c.probe(lin + k);
                 if (pa < 0) {
                     break;
                 }

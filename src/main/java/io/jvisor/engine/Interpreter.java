@@ -222,10 +222,7 @@ final class Interpreter {
                 int v = c.read(i.seg, off, size);
                 int sel = c.read16(i.seg, off + size);
                 Segmentation.load(c, i.sub, sel);
-                c.setReg(i.reg, size, v);
-                if (i.sub == Cpu.SS) {
-                    c.interruptShadow = true;
-                }
+                c.setReg(i.reg, size, v);   // LSS, unlike MOV SS / POP SS, opens no interrupt shadow
             }
             case Op.DAA -> Bcd.daa(c);
             case Op.DAS -> Bcd.das(c);

@@ -21,6 +21,18 @@ public final class PageWalker {
     public boolean dirty;
     /** Filled by a failed walk: the #PF error code. */
     public int errorCode;
+    /** When false, a walk sets no accessed/dirty bits (debugger and report reads). */
+    private boolean update = true;
+
+    /** Translates without side effects; returns the physical address or -1. */
+    public long probe(int cr3, long[] pdpte, boolean pse, int lin) {
+        update = false;
+        try {
+            return walk(cr3, pdpte, pse, lin, false, false, false) ? physAddr : -1;
+        } finally {
+            update = true;
+        }
+    }
 
     public PageWalker(PhysicalMemory mem) {
         this.mem = mem;
@@ -56,7 +68,9 @@ public final class PageWalker {
             }
             int newPde = pde | 0x20 | (write ? 0x40 : 0);
             if (newPde != pde) {
-                mem.write32(pdeAddr, newPde);
+                if (update) {
+                    mem.write32(pdeAddr, newPde);
+                }
             }
             physAddr = (pde & 0xffc00000L) | (lin & 0x3fffff);
             global = (pde & 0x100) != 0;
@@ -75,11 +89,15 @@ public final class PageWalker {
             return fail(PF_PRESENT, write, userAccess);
         }
         if ((pde & 0x20) == 0) {
-            mem.write32(pdeAddr, pde | 0x20);
+            if (update) {
+                mem.write32(pdeAddr, pde | 0x20);
+            }
         }
         int newPte = pte | 0x20 | (write ? 0x40 : 0);
         if (newPte != pte) {
-            mem.write32(pteAddr, newPte);
+            if (update) {
+                mem.write32(pteAddr, newPte);
+            }
         }
         physAddr = (pte & 0xfffff000L) | (lin & 0xfff);
         global = (pte & 0x100) != 0;
@@ -115,7 +133,9 @@ public final class PageWalker {
             }
             long newPde = pde | 0x20 | (write ? 0x40 : 0);
             if (newPde != pde) {
-                mem.write32(pdeAddr, (int) newPde);
+                if (update) {
+                    mem.write32(pdeAddr, (int) newPde);
+                }
             }
             physAddr = (pde & 0xf_ffe0_0000L) | (lin & 0x1fffff);
             global = (pde & 0x100) != 0;
@@ -137,11 +157,15 @@ public final class PageWalker {
             return fail(PF_PRESENT, write, userAccess);
         }
         if ((pde & 0x20) == 0) {
-            mem.write32(pdeAddr, (int) (pde | 0x20));
+            if (update) {
+                mem.write32(pdeAddr, (int) (pde | 0x20));
+            }
         }
         long newPte = pte | 0x20 | (write ? 0x40 : 0);
         if (newPte != pte) {
-            mem.write32(pteAddr, (int) newPte);
+            if (update) {
+                mem.write32(pteAddr, (int) newPte);
+            }
         }
         physAddr = (pte & 0xf_ffff_f000L) | (lin & 0xfff);
         global = (pte & 0x100) != 0;

@@ -17,7 +17,13 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
  */
 class FuzzTest {
     /** Seeds that exposed engine bugs (kept so they stay fixed). */
-    static final long[] REGRESSIONS = {};
+    /**
+     * Seeds that exposed engine bugs (kept so they stay fixed). Ring: seeds below 1,000,000 run
+     * at CPL 0, the others at CPL 3.
+     * 1524: a fault loop on an unmapped stack retired no instructions, so the run budget never
+     *       expired (events now count against it).
+     */
+    static final long[] REGRESSIONS = {1524};
     static final int SEEDS_PER_RING = 10000;
 
     @Test
@@ -29,7 +35,7 @@ class FuzzTest {
             long before = checksum(bystander);
             try (Machine m = new Machine(4L << 20)) {
                 for (long seed : REGRESSIONS) {
-                    runSeed(m, seed, (int) (seed & 1) * 3);
+                    runSeed(m, seed, seed < 1_000_000 ? 0 : 3);
                 }
                 for (int s = 0; s < SEEDS_PER_RING; s++) {
                     runSeed(m, s, 0);

@@ -38,6 +38,27 @@ class GuestProgramsTest {
         assertEquals(0, p.waitFor(), "guest build failed:\n" + log);
     }
 
+    /** A ROM image booted from the reset vector with --bios (guests/bios/reset.asm). */
+    @org.junit.jupiter.api.Test
+    void biosImageBootsFromTheResetVector() throws Exception {
+        assumeTrue(haveTool("nasm"), "nasm is needed to assemble the ROM image");
+        Files.createDirectories(OUT);
+        Path rom = OUT.resolve("reset.bin");
+        Process p = new ProcessBuilder("nasm", "-f", "bin", "-o", rom.toString(), "guests/bios/reset.asm")
+                .redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), log);
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        VmConfig cfg = new VmConfig(16L << 20, null, List.of(), "", rom, null, true);
+        VmExitStatus st;
+        try (VirtualMachine vm = VirtualMachine.create(cfg, console, m -> { })) {
+            st = vm.run();
+        }
+        String out = console.toString(StandardCharsets.UTF_8);
+        assertEquals(1, st.status(), st.reason() + "\n" + out);
+        assertTrue(out.contains("reset vector reached") && out.contains("BIOS boot: PASS"), out);
+    }
+
     @TestFactory
     Stream<DynamicTest> everyGuestProgramPasses() throws Exception {
         assumeTrue(haveTool("nasm") && haveTool("ld"), "nasm and ld are needed to assemble the guest tests");
