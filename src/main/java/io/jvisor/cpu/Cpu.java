@@ -167,6 +167,17 @@ public final class Cpu {
         return (eflagsBase >>> 12) & 3;
     }
 
+    /** An always-missing tag array: with alignment checking active, every user access takes the slow path. */
+    private static final int[] NO_TAGS = filled(SoftTlb.SIZE);
+    /** CR0.AM, EFLAGS.AC and CPL 3 together: misaligned data accesses raise #AC(0) (SDM 6.15, interrupt 17). */
+    boolean alignmentCheck;
+
+    private static int[] filled(int n) {
+        int[] a = new int[n];
+        java.util.Arrays.fill(a, -1);
+        return a;
+    }
+
     public void setCpl(int newCpl) {
         cpl = newCpl;
         int rk = newCpl == 3 ? SoftTlb.READ_USER : SoftTlb.READ_SUP;
@@ -175,6 +186,25 @@ public final class Cpu {
         rPhys = tlb.phys[rk];
         wTag = tlb.tag[wk];
         wPhys = tlb.phys[wk];
+        alignmentCheck = newCpl == 3 && (cr0 & CR0_AM) != 0 && (eflagsBase & Flags.AC) != 0;
+        if (alignmentCheck) {
+            rTag = NO_TAGS;
+            wTag = NO_TAGS;
+        }
+    }
+
+    /** Recomputes the alignment-check state after CR0.AM or EFLAGS.AC may have changed. */
+    private void refreshAlignmentCheck() {
+        boolean on = cpl == 3 && (cr0 & CR0_AM) != 0 && (eflagsBase & Flags.AC) != 0;
+        if (on != alignmentCheck) {
+            setCpl(cpl);
+        }
+    }
+
+    private void checkAlignment(int lin, int size) {
+        if (alignmentCheck && (lin & (size - 1)) != 0) {
+            throw Fault.withCode(Fault.AC, 0);
+        }
     }
 
     // =====================================================================================
@@ -256,6 +286,7 @@ public final class Cpu {
         if (((old ^ eflagsBase) & Flags.VM) != 0) {
             refreshSegmentRights();
         }
+        refreshAlignmentCheck();
     }
 
     /** Replaces the six arithmetic flags, keeping the others. */
@@ -279,6 +310,7 @@ public final class Cpu {
     private void setEflagsKeepVm(int v) {
         eflagsBase = (v & Flags.IMPLEMENTED) | Flags.BIT1;
         lazyOp = LAZY_NONE;
+        refreshAlignmentCheck();
     }
 
     public boolean interruptsEnabled() {
@@ -450,6 +482,7 @@ public final class Cpu {
 
     public long read64(int s, int off) {
         int lin = readAddr(s, off, 8);
+        checkAlignment(lin, 8);
         return (readLin32(lin) & 0xffffffffL) | ((long) readLin32(lin + 4) << 32);
     }
 
@@ -477,6 +510,7 @@ public final class Cpu {
 
     public void write64(int s, int off, long v) {
         int lin = writeAddr(s, off, 8);
+        checkAlignment(lin, 8);
         checkWritable(lin, 8);
         writeLin32(lin, (int) v);
         writeLin32(lin + 4, (int) (v >>> 32));
@@ -544,6 +578,7 @@ public final class Cpu {
         if (rTag[i] == page && (lin & 0xfff) != 0xfff) {
             return ram.get(PhysicalMemory.U16, rPhys[i] | (lin & 0xfff)) & 0xffff;
         }
+        checkAlignment(lin, 2);
         if ((lin & 0xfff) == 0xfff) {
             return readLin8(lin) | readLin8(lin + 1) << 8;
         }
@@ -556,6 +591,7 @@ public final class Cpu {
         if (rTag[i] == page && (lin & 0xfff) <= 0xffc) {
             return ram.get(PhysicalMemory.U32, rPhys[i] | (lin & 0xfff));
         }
+        checkAlignment(lin, 4);
         if ((lin & 0xfff) > 0xffc) {
             return readLin16(lin) | readLin16(lin + 2) << 16;
         }
@@ -579,6 +615,7 @@ public final class Cpu {
             ram.set(PhysicalMemory.U16, wPhys[i] | (lin & 0xfff), (short) v);
             return;
         }
+        checkAlignment(lin, 2);
         if ((lin & 0xfff) == 0xfff) {
             translate(lin + 1, true, cpl == 3);   // both pages must be writable before either is written
             writeLin8(lin, v);
@@ -595,6 +632,7 @@ public final class Cpu {
             ram.set(PhysicalMemory.U32, wPhys[i] | (lin & 0xfff), v);
             return;
         }
+        checkAlignment(lin, 4);
         if ((lin & 0xfff) > 0xffc) {
             translate(lin, true, cpl == 3);
             translate(lin + 3, true, cpl == 3);
@@ -748,6 +786,7 @@ public final class Cpu {
                 if (((old ^ cr0) & CR0_PE) != 0) {
                     refreshSegmentRights();
                 }
+                refreshAlignmentCheck();
             }
             case 2 -> cr2 = v;
             case 3 -> {

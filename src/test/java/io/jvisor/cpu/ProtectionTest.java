@@ -215,4 +215,25 @@ class ProtectionTest {
             assertEquals(0x60, m.mem.read32(pt + 4L * 0x21) & 0x60);
         }
     }
+
+    @Test
+    void alignmentCheckInRing3() {
+        try (Machine m = new Machine()) {
+            m.cpu.writeCr(0, m.cpu.cr0 | Cpu.CR0_AM);
+            m.enterRing(3);
+            m.cpu.setEflags(0x2 | Flags.AC);
+            // mov eax,[0x20000] (aligned) ; mov eax,[0x20002] (misaligned)
+            m.code(0xa1, 0x00, 0x00, 0x02, 0x00, 0xa1, 0x02, 0x00, 0x02, 0x00, 0xf4);
+            assertEquals(Fault.AC, m.runToVector());
+            assertEquals(0, m.stackTop(0), "#AC error code");
+            assertEquals(Machine.CODE + 5, m.stackTop(1));
+        }
+        try (Machine m = new Machine()) {
+            m.cpu.writeCr(0, m.cpu.cr0 | Cpu.CR0_AM);
+            m.enterRing(3);
+            m.cpu.setEflags(0x2);   // AC clear: no check
+            m.code(0xa1, 0x02, 0x00, 0x02, 0x00, 0xf4);
+            assertEquals(Fault.GP, m.runToVector(), "the misaligned read passed; hlt in ring 3 is #GP");
+        }
+    }
 }
