@@ -259,7 +259,8 @@ public final class Conformance286 {
                 out.printf("FAIL %s: %d of %d failed; first: %s%n", r.opcode, r.failed, r.failed + r.passed, r.firstFailure);
             }
         }
-        out.printf("%d passed, %d failed (%d skipped by the exclusion file)%n", passed, failed, skipped);
+        out.printf("%d tests skipped by the exclusion file (documented 286-only behaviour)%n", skipped);
+        out.printf("%d passed, %d failed%n", passed, failed);
         return failed;
     }
 }
