@@ -85,6 +85,12 @@ public final class Cpu {
     public int lastException = -1;
     /** Vector of the first exception delivered since the field was last set to -1 (test harnesses). */
     public int firstException = -1;
+    /** True while a fault (not a trap or interrupt) is being delivered: the pushed EFLAGS image gets RF. */
+    boolean deliveringFault;
+    /** A debug trap (the TSS T flag) to deliver before the next instruction. */
+    public boolean pendingDebugTrap;
+    /** Set by MOV SS / POP SS: unlike STI's shadow this one also holds back single-step traps (SDM 6.8.3). */
+    public boolean movSsShadow;
     /** Nesting of exception delivery, for #DF and triple-fault detection (SDM 6.15 table 6-5). */
     int deliveringClass = -1;
     boolean nmiBlocked;
@@ -311,6 +317,11 @@ public final class Cpu {
         eflagsBase = (v & Flags.IMPLEMENTED) | Flags.BIT1;
         lazyOp = LAZY_NONE;
         refreshAlignmentCheck();
+    }
+
+    /** RF is cleared when an instruction completes (SDM 17.3.1.1); the engine calls this between blocks. */
+    public void clearResumeFlag() {
+        eflagsBase &= ~Flags.RF;
     }
 
     public boolean interruptsEnabled() {
@@ -720,12 +731,13 @@ public final class Cpu {
             canWrite = walker.dirty && (walker.writable || (!user && (cr0 & CR0_WP) == 0));
         }
         long page = pa & ~0xfffL;
+        int shift = (cr0 & CR0_PG) != 0 ? walker.largeShift : 0;
         if (mem.isRamPage(page)) {
             exits.inc(ExitReason.SHADOW_FILL);
             int lp = lin >>> 12;
-            tlb.fill(user ? SoftTlb.READ_USER : SoftTlb.READ_SUP, lp, page, global);
+            tlb.fill(user ? SoftTlb.READ_USER : SoftTlb.READ_SUP, lp, page, global, shift);
             if (write && canWrite && !mem.isCodePage(page)) {
-                tlb.fill(user ? SoftTlb.WRITE_USER : SoftTlb.WRITE_SUP, lp, page, global);
+                tlb.fill(user ? SoftTlb.WRITE_USER : SoftTlb.WRITE_SUP, lp, page, global, shift);
             }
         } else {
             exits.inc(ExitReason.MMIO);
@@ -772,7 +784,9 @@ public final class Cpu {
                 if ((v & CR0_PG) != 0 && (v & CR0_PE) == 0 || (v & CR0_NW) != 0 && (v & CR0_CD) == 0) {
                     throw Fault.gp0();
                 }
-                if ((v & CR0_PG) != 0 && (cr0 & CR0_PG) == 0 && (cr4 & CR4_PAE) != 0) {
+                // SDM 4.4.1: with PAE paging in use after the write, changing PG, CD or NW reloads the PDPTEs
+                if ((v & CR0_PG) != 0 && (cr4 & CR4_PAE) != 0
+                        && (((v ^ cr0) & (CR0_PG | CR0_CD | CR0_NW)) != 0)) {
                     loadPdpte(cr3);
                 }
                 int old = cr0;
@@ -805,7 +819,9 @@ public final class Cpu {
                 if ((v & ~CpuId.CR4_SUPPORTED) != 0) {
                     throw Fault.gp0();
                 }
-                if ((v & CR4_PAE) != 0 && (cr4 & CR4_PAE) == 0 && (cr0 & CR0_PG) != 0) {
+                // SDM 4.4.1: with PAE paging in use after the write, changing PAE, PGE or PSE reloads the PDPTEs
+                if ((v & CR4_PAE) != 0 && (cr0 & CR0_PG) != 0
+                        && (((v ^ cr4) & (CR4_PAE | CR4_PGE | CR4_PSE)) != 0)) {
                     loadPdpte(cr3);
                 }
                 int old = cr4;

@@ -67,6 +67,9 @@ public final class FarTransfer {
                 if (d.dpl() < c.cpl || d.dpl() < (sel & 3)) {
                     throw Fault.gp(sel & 0xfffc);
                 }
+                if (!d.present()) {
+                    throw Fault.np(sel & 0xfffc);
+                }
                 TaskSwitch.switchTo(c, sel, d, TaskSwitch.JMP, next);
             }
             default -> throw Fault.gp(sel & 0xfffc);
@@ -170,6 +173,9 @@ public final class FarTransfer {
                 if (d.dpl() < c.cpl || d.dpl() < (sel & 3)) {
                     throw Fault.gp(sel & 0xfffc);
                 }
+                if (!d.present()) {
+                    throw Fault.np(sel & 0xfffc);
+                }
                 TaskSwitch.switchTo(c, sel, d, TaskSwitch.CALL, next);
             }
             default -> throw Fault.gp(sel & 0xfffc);
@@ -201,13 +207,17 @@ public final class FarTransfer {
                     copied[i] = c.peek(size, i * size);
                 }
                 Stacks.switchToInner(c, newCpl, Fault.TS, 0);
-                c.push(size, oldSs);
-                c.push(size, oldEsp);
-                for (int i = params - 1; i >= 0; i--) {
-                    c.push(size, copied[i]);
+                try {
+                    c.push(size, oldSs);
+                    c.push(size, oldEsp);
+                    for (int i = params - 1; i >= 0; i--) {
+                        c.push(size, copied[i]);
+                    }
+                    c.push(size, rb.oldCs());
+                    c.push(size, next);
+                } catch (Fault f) {
+                    throw Stacks.newStackFault(c, f, 0);
                 }
-                c.push(size, c.segSel[Cpu.CS]);
-                c.push(size, next);
                 Segmentation.loadCache(c, Cpu.CS, (csel & 0xfffc) | newCpl, cd);
             } else {
                 c.push(size, c.segSel[Cpu.CS]);

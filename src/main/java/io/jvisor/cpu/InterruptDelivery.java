@@ -60,7 +60,8 @@ public final class InterruptDelivery {
         boolean gate32 = type == Descriptor.INT_GATE32 || type == Descriptor.TRAP_GATE32;
         int size = gate32 ? 4 : 2;
         int target = gate32 ? gate.gateOffset() : gate.gateOffset() & 0xffff;
-        int oldFlags = c.getEflags();
+        // SDM 17.3.1.1: a fault pushes EFLAGS with RF set, so the faulting instruction can restart
+        int oldFlags = c.getEflags() | (c.deliveringFault ? Flags.RF : 0);
         int oldCs = c.segSel[Cpu.CS];
         boolean fromV86 = c.v86();
         Rollback rb = new Rollback(c);
@@ -76,19 +77,23 @@ public final class InterruptDelivery {
                     c.setEflags(oldFlags & ~Flags.VM);
                 }
                 Stacks.switchToInner(c, cd.dpl(), Fault.TS, ext);
-                if (fromV86) {
-                    c.push(size, gs);
-                    c.push(size, fs);
-                    c.push(size, ds);
-                    c.push(size, es);
-                }
-                c.push(size, oldSs);
-                c.push(size, oldEsp);
-                c.push(size, oldFlags);
-                c.push(size, oldCs);
-                c.push(size, returnEip);
-                if (hasError) {
-                    c.push(size, errorCode);
+                try {
+                    if (fromV86) {
+                        c.push(size, gs);
+                        c.push(size, fs);
+                        c.push(size, ds);
+                        c.push(size, es);
+                    }
+                    c.push(size, oldSs);
+                    c.push(size, oldEsp);
+                    c.push(size, oldFlags);
+                    c.push(size, oldCs);
+                    c.push(size, returnEip);
+                    if (hasError) {
+                        c.push(size, errorCode);
+                    }
+                } catch (Fault f) {
+                    throw Stacks.newStackFault(c, f, ext);
                 }
                 if (fromV86) {
                     for (int s : new int[] {Cpu.ES, Cpu.DS, Cpu.FS, Cpu.GS}) {
@@ -110,6 +115,7 @@ public final class InterruptDelivery {
             }
         } catch (Fault f) {
             rb.restore(c);
+            c.deliveringFault = false;
             throw f;
         }
         if (Integer.compareUnsigned(target, cd.limit()) > 0) {
@@ -142,6 +148,15 @@ public final class InterruptDelivery {
      * Other pairs are delivered one after the other.
      */
     public static void deliverEvent(Cpu c, int vector, int kind, boolean hasError, int errorCode, int returnEip) {
+        deliverEvent(c, vector, kind, hasError, errorCode, returnEip, false);
+    }
+
+    /**
+     * As above; {@code fault} says the event is a fault (the return address is the faulting
+     * instruction), which pushes EFLAGS with RF set.
+     */
+    public static void deliverEvent(Cpu c, int vector, int kind, boolean hasError, int errorCode, int returnEip,
+                                    boolean fault) {
         int faultEip = c.eip;
         int cls = kind == EXCEPTION ? faultClass(vector) : BENIGN;
         if (kind == EXCEPTION) {
@@ -155,9 +170,12 @@ public final class InterruptDelivery {
                         c.firstException = vector;
                     }
                 }
+                c.deliveringFault = fault;
                 deliver(c, vector, kind, hasError, errorCode, returnEip);
+                c.deliveringFault = false;
                 return;
             } catch (Fault f) {
+                fault = true;
                 int next = faultClass(f.vector);
                 if (cls == DOUBLE_FAULT) {
                     throw new TripleFault(String.format("triple fault: exception %d while delivering a double fault", f.vector));

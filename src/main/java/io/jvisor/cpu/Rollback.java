@@ -21,6 +21,11 @@ final class Rollback {
         }
     }
 
+    /** The CS selector when the transfer began. */
+    int oldCs() {
+        return sel[Cpu.CS];
+    }
+
     void restore(Cpu c) {
         c.r[Cpu.ESP] = esp;
         c.setEflags(eflags);

@@ -5,6 +5,17 @@ final class Stacks {
     private Stacks() { }
 
     /**
+     * A push on the new stack after a privilege change failed its limit check: SDM INT n and
+     * CALL pseudocode report #SS with the new SS selector (and EXT), not #SS(0).
+     */
+    static Fault newStackFault(Cpu c, Fault f, int ext) {
+        if (f.vector == Fault.SS && f.errorCode == 0) {
+            return Fault.ss((c.segSel[Cpu.SS] & 0xfffc) | ext);
+        }
+        return f;
+    }
+
+    /**
      * Loads SS:ESP for {@code newCpl} from the current TSS and makes {@code newCpl} current.
      * {@code ext} is the EXT bit for error codes (1 when delivering an external event).
      */

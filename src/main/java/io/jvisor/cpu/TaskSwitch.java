@@ -84,8 +84,10 @@ public final class TaskSwitch {
         }
 
         // save the outgoing state in the current TSS
-        int flags = c.getEflags();
-        if (source == JMP || source == IRET) {
+        // SDM 7.3 step 8 and table 7-2: only IRET clears NT in the outgoing task's saved image;
+        // a fault being delivered through a task gate saves RF set (SDM 17.3.1.1)
+        int flags = c.getEflags() | (c.deliveringFault ? Flags.RF : 0);
+        if (source == IRET) {
             flags &= ~Flags.NT;
         }
         if (old32) {
@@ -141,6 +143,11 @@ public final class TaskSwitch {
                 c.loadSegmentReal(s, sels[s]);
             }
             return;
+        }
+        // SDM 7.2.1: the T flag of the new TSS raises a debug trap before its first instruction
+        if (new32 && (c.readSys16(newBase + 0x64) & 1) != 0) {
+            c.dr[6] |= 0x8000;
+            c.pendingDebugTrap = true;
         }
         int newCpl = sels[Cpu.CS] & 3;
         c.setCpl(newCpl);

@@ -33,12 +33,16 @@ public final class ExecutionEngine {
     private final CodeCache cache;
     private volatile boolean stopRequested;
     private boolean wantWindow;
+    /** A single-step trap held back by a MOV SS / POP SS shadow. */
+    private boolean pendingStepTrap;
+    private final Breakpoints breakpoints;
     private String report = "";
 
     public ExecutionEngine(Cpu cpu) {
         this.cpu = cpu;
         this.interp = new Interpreter(cpu);
         this.cache = new CodeCache(cpu);
+        this.breakpoints = new Breakpoints(cpu);
     }
 
     public Cpu cpu() {
@@ -94,15 +98,24 @@ public final class ExecutionEngine {
                     return Exit.HALTED;
                 }
                 try {
-                    if (cpu.interruptShadow || (cpu.getEflags() & Flags.TF) != 0) {
+                    if (cpu.pendingDebugTrap) {
+                        cpu.pendingDebugTrap = false;
+                        events++;
+                        InterruptDelivery.deliverEvent(cpu, Fault.DB, InterruptDelivery.EXCEPTION, false, 0, cpu.eip);
+                        continue;
+                    }
+                    if (cpu.interruptShadow || pendingStepTrap || (cpu.getEflags() & Flags.TF) != 0
+                            || breakpoints.armed()) {
                         stepOne();
                     } else {
                         runBlock(cache.lookup());
+                        cpu.clearResumeFlag();
                     }
                 } catch (Fault f) {
                     events++;
+                    pendingStepTrap = false;
                     InterruptDelivery.deliverEvent(cpu, f.vector, InterruptDelivery.EXCEPTION, f.hasErrorCode,
-                            f.errorCode, cpu.eip);
+                            f.errorCode, cpu.eip, true);
                 }
             }
         } catch (TripleFault t) {
@@ -128,16 +141,36 @@ public final class ExecutionEngine {
         }
     }
 
-    /** One instruction, for the STI/MOV SS shadow and single-stepping with TF (SDM 17.3.1.4). */
+    /**
+     * One instruction, for the STI/MOV SS shadow, single-stepping with TF (SDM 17.3.1.4) and
+     * instruction breakpoints (SDM 17.3.1.1, faults checked before the instruction unless RF).
+     * A shadow opened by this instruction survives it; MOV SS / POP SS also hold back the
+     * single-step trap until after the next instruction (SDM 6.8.3).
+     */
     private void stepOne() {
         boolean tf = (cpu.getEflags() & Flags.TF) != 0;
+        if (breakpoints.armed() && (cpu.getEflags() & Flags.RF) == 0) {
+            int hit = breakpoints.instructionHit(cpu.segBase[Cpu.CS] + cpu.eip);
+            if (hit != 0) {
+                cpu.dr[6] = (cpu.dr[6] & ~0xf) | hit;
+                throw Fault.of(Fault.DB);
+            }
+        }
         Block b = cache.lookup();
+        boolean shadowed = pendingStepTrap;
+        cpu.interruptShadow = false;
+        cpu.movSsShadow = false;
         interp.execute(b.insns[0]);
         cpu.instructions++;
-        cpu.interruptShadow = false;
-        if (tf) {
-            cpu.dr[6] |= 0x4000;   // BS: single-step trap
-            InterruptDelivery.deliverEvent(cpu, Fault.DB, InterruptDelivery.EXCEPTION, false, 0, cpu.eip);
+        cpu.clearResumeFlag();
+        if (tf || shadowed) {
+            if (cpu.movSsShadow) {
+                pendingStepTrap = true;   // held until the instruction after MOV SS completes
+            } else {
+                pendingStepTrap = false;
+                cpu.dr[6] |= 0x4000;   // BS: single-step trap
+                InterruptDelivery.deliverEvent(cpu, Fault.DB, InterruptDelivery.EXCEPTION, false, 0, cpu.eip);
+            }
         }
     }
 

@@ -174,6 +174,7 @@ final class Interpreter {
                 c.setSp(c.sp() + size);
                 if (i.sub == Cpu.SS) {
                     c.interruptShadow = true;
+                    c.movSsShadow = true;
                 }
             }
             case Op.XCHG_AR -> {
@@ -214,6 +215,7 @@ final class Interpreter {
                 Segmentation.load(c, i.reg, readE(i, 2));
                 if (i.reg == Cpu.SS) {
                     c.interruptShadow = true;
+                    c.movSsShadow = true;
                 }
             }
             case Op.LEA -> c.setReg(i.reg, size, ea(i));

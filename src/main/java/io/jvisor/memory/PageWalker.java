@@ -19,6 +19,8 @@ public final class PageWalker {
     public boolean writable, user;
     /** Whether the final entry is dirty (a read fill of a clean page cannot serve writes). */
     public boolean dirty;
+    /** log2(pages of 4 KiB) of the translation's page: 0, 9 (2 MiB) or 10 (4 MiB). */
+    public int largeShift;
     /** Filled by a failed walk: the #PF error code. */
     public int errorCode;
     /** When false, a walk sets no accessed/dirty bits (debugger and report reads). */
@@ -73,6 +75,7 @@ public final class PageWalker {
                 }
             }
             physAddr = (pde & 0xffc00000L) | (lin & 0x3fffff);
+            largeShift = 10;
             global = (pde & 0x100) != 0;
             writable = w;
             user = u;
@@ -100,6 +103,7 @@ public final class PageWalker {
             }
         }
         physAddr = (pte & 0xfffff000L) | (lin & 0xfff);
+        largeShift = 0;
         global = (pte & 0x100) != 0;
         writable = w;
         user = u;
@@ -138,6 +142,7 @@ public final class PageWalker {
                 }
             }
             physAddr = (pde & 0xf_ffe0_0000L) | (lin & 0x1fffff);
+            largeShift = 9;
             global = (pde & 0x100) != 0;
             writable = w;
             user = u;
@@ -168,6 +173,7 @@ public final class PageWalker {
             }
         }
         physAddr = (pte & 0xf_ffff_f000L) | (lin & 0xfff);
+        largeShift = 0;
         global = (pte & 0x100) != 0;
         writable = w;
         user = u;

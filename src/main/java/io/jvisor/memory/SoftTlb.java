@@ -21,22 +21,36 @@ public final class SoftTlb {
     /** phys[kind][i] = physical address of the page (low 12 bits zero). */
     public final long[][] phys = new long[4][SIZE];
     private final boolean[][] global = new boolean[4][SIZE];
+    /** For entries filled from a 2 MiB or 4 MiB page: log2 of its size in 4 KiB pages (else 0). */
+    private final byte[][] largeShift = new byte[4][SIZE];
+    /** Fills from large pages since the last full flush (a hint that invlpg must scan). */
+    private int largeFills;
 
     public SoftTlb() {
         flushAll();
     }
 
     public void fill(int kind, int linPage, long physPage, boolean isGlobal) {
+        fill(kind, linPage, physPage, isGlobal, 0);
+    }
+
+    /** Fills an entry; {@code shift} is 0 for a 4 KiB page, 9 or 10 when it came from a 2 or 4 MiB page. */
+    public void fill(int kind, int linPage, long physPage, boolean isGlobal, int shift) {
         int i = linPage & MASK;
         tag[kind][i] = linPage;
         phys[kind][i] = physPage;
         global[kind][i] = isGlobal;
+        largeShift[kind][i] = (byte) shift;
+        if (shift != 0) {
+            largeFills++;
+        }
     }
 
     public void flushAll() {
         for (int k = 0; k < 4; k++) {
             Arrays.fill(tag[k], -1);
         }
+        largeFills = 0;
     }
 
     /** CR3 write with CR4.PGE: global entries survive (SDM 4.10.4.1). */
@@ -52,12 +66,28 @@ public final class SoftTlb {
         }
     }
 
-    /** invlpg: drops the page in every kind, global or not. */
+    /**
+     * invlpg: drops the page in every kind, global or not, and every 4 KiB entry made from a
+     * large page containing it (SDM 4.10.2.3: a large page cached as smaller entries goes whole).
+     */
     public void flushPage(int linPage) {
         int i = linPage & MASK;
         for (int k = 0; k < 4; k++) {
             if (tag[k][i] == linPage) {
                 tag[k][i] = -1;
+            }
+        }
+        if (largeFills == 0) {
+            return;
+        }
+        for (int k = 0; k < 4; k++) {
+            int[] t = tag[k];
+            byte[] ls = largeShift[k];
+            for (int j = 0; j < SIZE; j++) {
+                int s = ls[j];
+                if (s != 0 && t[j] != -1 && (t[j] >>> s) == (linPage >>> s)) {
+                    t[j] = -1;
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.jvisor.vm;
 
 import io.jvisor.boot.BootException;
+import io.jvisor.boot.LinuxLoader;
 import io.jvisor.boot.MultibootLoader;
 import io.jvisor.cpu.Cpu;
 import io.jvisor.devices.DebugConsole;
@@ -88,7 +89,13 @@ public final class VirtualMachine implements AutoCloseable {
         }
         VirtualMachine vm = new VirtualMachine(config, dout, log, bios);
         try {
-            if (kernel != null) {
+            if (kernel != null && LinuxLoader.isBzImage(kernel)) {
+                if (modules.size() > 1) {
+                    throw new BootException("a Linux kernel takes one initrd; " + modules.size() + " were given");
+                }
+                LinuxLoader.load(vm.mem, vm.cpu, kernel, modules.isEmpty() ? null : modules.get(0).data(),
+                        config.cmdline());
+            } else if (kernel != null) {
                 MultibootLoader.load(vm.mem, vm.cpu, kernel, config.cmdline() == null ? "" : config.cmdline(), modules);
             } else {
                 vm.mapBios();

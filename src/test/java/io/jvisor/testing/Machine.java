@@ -51,7 +51,7 @@ public final class Machine implements AutoCloseable {
         descriptor(2, 0, 0xfffff, 0x93, 0xc);
         descriptor(3, 0, 0xfffff, 0xfb, 0xc);
         descriptor(4, 0, 0xfffff, 0xf3, 0xc);
-        descriptor(5, TSS, 0x67, 0x89, 0);
+        descriptor(5, TSS, 0x67, 0x8b, 0);   // busy, as TR is loaded with it
         for (int v = 0; v < 256; v++) {
             // handler v: mov dword [ss:VECTOR_SLOT], v ; hlt  (SS: the test may have broken DS)
             int h = HANDLERS + v * 16;
