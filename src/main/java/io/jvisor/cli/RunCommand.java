@@ -41,6 +41,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-reboot", description = "End the VM when the guest resets instead of restarting it.")
     boolean noReboot;
 
+    @Option(names = {"--serial", "-serial"}, paramLabel = "stdio|FILE|none",
+            description = "Where COM1 goes: the terminal (default; raw mode, Ctrl-A x quits), a file, or nowhere.")
+    String serial = "stdio";
+
     @Option(names = "--stats", description = "Print exit counters, instructions retired and run time at the end.")
     boolean stats;
 
@@ -52,38 +56,65 @@ final class RunCommand implements Callable<Integer> {
         if (debugcon != null && debugcon.toString().equals("stdio")) {
             debugcon = null;
         }
-        VmConfig cfg = new VmConfig(memory, kernel, initrd, append, bios, debugcon, noReboot);
-        return runVm(cfg, stats, verbose);
+        Path serialFile = null;
+        boolean serialToTerminal = serial.equals("stdio");
+        if (serial.equals("none")) {
+            serialFile = Path.of("/dev/null");
+        } else if (!serialToTerminal) {
+            serialFile = Path.of(serial);
+        }
+        VmConfig cfg = new VmConfig(memory, kernel, initrd, append, bios, debugcon, noReboot, serialFile);
+        return runVm(cfg, stats, verbose, serialToTerminal);
     }
 
     static int runVm(VmConfig cfg, boolean stats, boolean verbose) {
-        VirtualMachine vm;
-        try {
-            vm = VirtualMachine.create(cfg, System.out, msg -> {
-                if (verbose) {
-                    System.err.println("jvisor: " + msg);
+        return runVm(cfg, stats, verbose, false);
+    }
+
+    /** Runs the VM (restarting it when the guest resets, unless --no-reboot) and returns the exit status. */
+    static int runVm(VmConfig cfg, boolean stats, boolean verbose, boolean attachTerminal) {
+        while (true) {
+            VirtualMachine vm;
+            try {
+                vm = VirtualMachine.create(cfg, System.out, msg -> {
+                    if (verbose) {
+                        System.err.println("jvisor: " + msg);
+                    }
+                });
+            } catch (BootException e) {
+                System.err.println("jvisor: " + e.getMessage());
+                return 1;
+            }
+            TerminalConsole console = null;
+            VmExitStatus st;
+            long t0 = System.nanoTime(), t1;
+            try (vm) {
+                if (attachTerminal) {
+                    console = TerminalConsole.forStdin(vm.serialPort(), () -> vm.stop("quit from the console")).start();
                 }
-            });
-        } catch (BootException e) {
-            System.err.println("jvisor: " + e.getMessage());
-            return 1;
-        }
-        try (vm) {
-            long t0 = System.nanoTime();
-            VmExitStatus st = vm.run();
-            long t1 = System.nanoTime();
-            System.out.flush();
-            if (st.status() == VmExitStatus.SHUTDOWN || st.status() == VmExitStatus.INTERNAL_ERROR
-                    || st.status() == VmExitStatus.HUNG) {
-                System.err.println("jvisor: VM stopped: " + st.reason());
-                if (!st.report().isEmpty()) {
-                    System.err.println(st.report());
+                st = vm.run();
+                t1 = System.nanoTime();
+                System.out.flush();
+                if (console != null) {
+                    console.close();
+                }
+                if (st.status() == VmExitStatus.SHUTDOWN || st.status() == VmExitStatus.INTERNAL_ERROR
+                        || st.status() == VmExitStatus.HUNG) {
+                    System.err.println("jvisor: VM stopped: " + st.reason());
+                    if (!st.report().isEmpty()) {
+                        System.err.println(st.report());
+                    }
+                }
+                if (stats) {
+                    System.err.print(StatsTable.render(vm.cpu(), t1 - t0, vm.engine().cachedBlocks()));
                 }
             }
-            if (stats) {
-                System.err.print(StatsTable.render(vm.cpu(), t1 - t0, vm.engine().cachedBlocks()));
+            if (!st.reset()) {
+                return st.status();
             }
-            return st.status();
+            if (verbose) {
+                System.err.println("jvisor: " + st.reason() + "; restarting the VM");
+            }
         }
     }
 }

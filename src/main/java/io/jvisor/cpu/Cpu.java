@@ -401,6 +401,51 @@ public final class Cpu {
 
     /** Evaluates condition code {@code cc} (the low nibble of Jcc/SETcc/CMOVcc, SDM B.1.4.7). */
     public boolean condition(int cc) {
+        // fast paths for the flag producers that dominate real code: CMP/SUB and TEST/AND/OR/XOR
+        if (lazyOp == LAZY_SUB) {
+            return subCondition(cc);
+        }
+        if (lazyOp == LAZY_LOGIC) {
+            return logicCondition(cc);
+        }
+        return slowCondition(cc);
+    }
+
+    /** Conditions after a - b, straight from the operands (unsigned and signed compares). */
+    private boolean subCondition(int cc) {
+        int a = lazyA, b = lazyB;
+        boolean v = switch (cc >> 1) {
+            case 0 -> of();
+            case 1 -> Integer.compareUnsigned(a, b) < 0;
+            case 2 -> a == b;
+            case 3 -> Integer.compareUnsigned(a, b) <= 0;
+            case 4 -> sf();
+            case 5 -> Flags.parity(lazyRes) != 0;
+            case 6 -> signed(a) < signed(b);
+            default -> signed(a) <= signed(b);
+        };
+        return (cc & 1) != 0 ? !v : v;
+    }
+
+    private int signed(int v) {
+        return lazySize == 4 ? v : lazySize == 2 ? (short) v : (byte) v;
+    }
+
+    /** Conditions after a logic operation: CF = OF = 0. */
+    private boolean logicCondition(int cc) {
+        int res = lazyRes;
+        boolean sign = (res & signBit(lazySize)) != 0;
+        boolean v = switch (cc >> 1) {
+            case 0, 1 -> false;
+            case 2, 3 -> res == 0;
+            case 4, 6 -> sign;
+            case 5 -> Flags.parity(res) != 0;
+            default -> res == 0 || sign;
+        };
+        return (cc & 1) != 0 ? !v : v;
+    }
+
+    private boolean slowCondition(int cc) {
         boolean v = switch (cc >> 1) {
             case 0 -> of();
             case 1 -> cf();
@@ -860,9 +905,15 @@ public final class Cpu {
         };
     }
 
-    /** The TSC: the instruction count offset by what the guest wrote (deterministic time). */
+    /**
+     * Where the TSC counts from: by default the instructions retired (deterministic time);
+     * a VM on real time sets it to its clock so the TSC agrees with the PIT and the PM timer.
+     */
+    public java.util.function.LongSupplier tscSource = () -> instructions;
+
+    /** The TSC: the source's count offset by what the guest wrote to IA32_TIME_STAMP_COUNTER. */
     public long tsc() {
-        return instructions + tscOffset;
+        return tscSource.getAsLong() + tscOffset;
     }
 
     // =====================================================================================

@@ -334,7 +334,7 @@ public final class SystemOps {
         int msr = c.r[Cpu.ECX];
         long v = (c.r[Cpu.EAX] & 0xffffffffL) | ((long) c.r[Cpu.EDX] << 32);
         switch (msr) {
-            case MSR_TSC -> c.tscOffset = v - c.instructions;
+            case MSR_TSC -> c.tscOffset = v - c.tscSource.getAsLong();
             case MSR_BIOS_SIGN -> { }
             case MSR_APIC_BASE -> c.apicBase = v & 0xfffff0900L;
             case MSR_SYSENTER_CS -> c.sysenterCs = (int) v;

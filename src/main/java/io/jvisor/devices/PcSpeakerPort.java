@@ -43,7 +43,7 @@ public final class PcSpeakerPort implements IoDevice {
     }
 
     private int read() {
-        int v = control | (refresh ? 0x10 : 0) | (pit.out(2) ? 0x20 : 0);
+        int v = control | (refresh ? 0x10 : 0) | (pit.output(2) ? 0x20 : 0);
         refresh = !refresh;
         return v;
     }

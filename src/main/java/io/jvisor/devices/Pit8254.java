@@ -175,7 +175,7 @@ public final class Pit8254 implements IoDevice, TimedDevice {
     }
 
     /** Counter {@code n}'s OUT pin at the current VM time. */
-    public boolean out(int n) {
+    public boolean output(int n) {
         return counters[n].out(catchUp());
     }
 

@@ -348,7 +348,7 @@ public final class Rtc146818 implements IoDevice, TimedDevice {
         long month = decode(reg(REG_MONTH));
         long year = decode(reg(REG_CENTURY)) * 100L + decode(reg(REG_YEAR));
         year += Math.floorDiv(month - 1, 12);
-        int m = (int) Math.floorMod(month - 1, 12) + 1;
+        int m = Math.floorMod(month - 1, 12) + 1;
         long days = LocalDate.of((int) year, m, 1).toEpochDay() + day - 1;
         baseSeconds = days * DAY + hour * 3600 + min * 60 + sec;
         baseBoundary = Math.floorDiv(dividerTicks(vm), DIVIDER_HZ);

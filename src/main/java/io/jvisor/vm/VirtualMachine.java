@@ -4,9 +4,8 @@ import io.jvisor.boot.BootException;
 import io.jvisor.boot.LinuxLoader;
 import io.jvisor.boot.MultibootLoader;
 import io.jvisor.cpu.Cpu;
-import io.jvisor.devices.DebugConsole;
-import io.jvisor.devices.DebugExit;
-import io.jvisor.devices.PostCodes;
+import io.jvisor.devices.Uart16550;
+import io.jvisor.devices.VmClock;
 import io.jvisor.engine.CpuReport;
 import io.jvisor.engine.ExecutionEngine;
 import io.jvisor.memory.IoBus;
@@ -19,43 +18,77 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
- * One virtual machine: its RAM, port bus, devices and one vCPU, built from a
- * {@link VmConfig}. Everything is validated and loaded in {@link #create} before the
- * guest runs; {@link #run} executes it on the calling thread until it ends.
+ * One virtual machine: its RAM, port bus, PC platform devices and one vCPU, built from a
+ * {@link VmConfig}. Everything is validated and loaded in {@link #create} before the guest
+ * runs; {@link #run} executes it on the calling thread until it ends. Devices get the VM's
+ * time between instruction slices; a halted vCPU sleeps until the next device deadline or
+ * host input.
  */
 public final class VirtualMachine implements AutoCloseable {
+    /** Guest instructions between two device-time updates (about 0.2-0.5 ms of guest time). */
+    static final long SLICE = 20_000;
+
     private final VmConfig config;
     private final PhysicalMemory mem;
     private final IoBus io = new IoBus();
     private final Cpu cpu;
     private final ExecutionEngine engine;
-    private final DebugConsole debugcon;
-    private final OutputStream debugOut;
+    private final PcPlatform platform;
+    private final VmClock clock = VmClock.real();
+    private final List<OutputStream> opened = new ArrayList<>();
     private final byte[] biosImage;
-    private volatile Integer exitStatus;
-    private final Consumer<String> log;
+    private volatile Thread vcpuThread;
+    private volatile int exitStatus = -1;
+    private volatile String exitReason = "";
+    private volatile boolean resetRequested;
 
-    private VirtualMachine(VmConfig config, OutputStream debugOut, Consumer<String> log, byte[] biosImage) {
+    private VirtualMachine(VmConfig config, OutputStream serialOut, OutputStream debugOut, Consumer<String> log,
+                           byte[] biosImage) {
         this.config = config;
-        this.log = log;
+        this.biosImage = biosImage;
         this.mem = new PhysicalMemory(config.memoryBytes());
         this.cpu = new Cpu(mem, io);
         this.engine = new ExecutionEngine(cpu);
-        this.debugOut = debugOut;
-        this.biosImage = biosImage;
         io.setLog(log);
-        debugcon = new DebugConsole(debugOut);
-        io.register(DebugConsole.PORT, 1, debugcon);
-        io.register(DebugExit.PORT, 1, new DebugExit(status -> {
+        platform = new PcPlatform(mem, io, clock, serialOut, debugOut, new PcPlatform.Power() {
+            @Override
+            public void powerOff() {
+                end(0, "guest powered off", false);
+            }
+
+            @Override
+            public void reset() {
+                end(0, "guest reset", true);
+            }
+
+            @Override
+            public void debugExit(int status) {
+                end(status, "guest wrote to the debug-exit port", false);
+            }
+        }, log);
+        cpu.interrupts = platform.pic;
+        cpu.tscSource = clock::nanos;   // a 1 GHz TSC on the VM's clock
+        Runnable wake = () -> {
+            Thread t = vcpuThread;
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+        };
+        platform.com1.setInputListener(wake);
+        platform.kbc.setInputListener(wake);
+    }
+
+    private void end(int status, String reason, boolean reset) {
+        if (exitStatus < 0) {
             exitStatus = status;
-            engine.requestStop();
-        }));
-        PostCodes post = new PostCodes(log);
-        io.register(0x80, 1, post);
-        io.register(0x190, 1, post);
+            exitReason = reason;
+            resetRequested = reset;
+        }
+        engine.requestStop();
     }
 
     /** Validates the configuration, reads the images, builds the VM and loads the guest. */
@@ -80,19 +113,21 @@ public final class VirtualMachine implements AutoCloseable {
             modules.add(new MultibootLoader.Module(p.getFileName().toString(), readImage(p, "initrd/module"),
                     p.getFileName().toString()));
         }
-        OutputStream dout;
-        try {
-            dout = config.debugcon() == null ? stdout
-                    : new BufferedOutputStream(Files.newOutputStream(config.debugcon()));
-        } catch (IOException e) {
-            throw new BootException("cannot open debug console file " + config.debugcon() + ": " + e.getMessage());
+        boolean linux = kernel != null && LinuxLoader.isBzImage(kernel);
+        if (linux && modules.size() > 1) {
+            throw new BootException("a Linux kernel takes one initrd; " + modules.size() + " were given");
         }
-        VirtualMachine vm = new VirtualMachine(config, dout, log, bios);
+        OutputStream serialOut = open(config.serial(), stdout, "serial output");
+        OutputStream debugOut = open(config.debugcon(), stdout, "debug console");
+        VirtualMachine vm = new VirtualMachine(config, serialOut, debugOut, log, bios);
+        if (serialOut != stdout) {
+            vm.opened.add(serialOut);
+        }
+        if (debugOut != stdout) {
+            vm.opened.add(debugOut);
+        }
         try {
-            if (kernel != null && LinuxLoader.isBzImage(kernel)) {
-                if (modules.size() > 1) {
-                    throw new BootException("a Linux kernel takes one initrd; " + modules.size() + " were given");
-                }
+            if (linux) {
                 LinuxLoader.load(vm.mem, vm.cpu, kernel, modules.isEmpty() ? null : modules.get(0).data(),
                         config.cmdline());
             } else if (kernel != null) {
@@ -105,6 +140,17 @@ public final class VirtualMachine implements AutoCloseable {
             throw e;
         }
         return vm;
+    }
+
+    private static OutputStream open(Path p, OutputStream fallback, String what) throws BootException {
+        if (p == null) {
+            return fallback;
+        }
+        try {
+            return new BufferedOutputStream(Files.newOutputStream(p));
+        } catch (IOException e) {
+            throw new BootException("cannot open " + what + " file " + p + ": " + e.getMessage());
+        }
     }
 
     private static byte[] readImage(Path p, String what) throws BootException {
@@ -127,7 +173,6 @@ public final class VirtualMachine implements AutoCloseable {
         byte[] img = biosImage;
         int low = Math.min(img.length, 0x20000);
         byte[] lowPart = java.util.Arrays.copyOfRange(img, img.length - low, img.length);
-        // the low copy shadows RAM from 1 MiB - size up to 1 MiB
         mem.addRom(0x100000L - low, lowPart);
         mem.addRom(0x1_0000_0000L - img.length, img);
         cpu.reset();
@@ -145,50 +190,91 @@ public final class VirtualMachine implements AutoCloseable {
         return mem;
     }
 
+    /** COM1, for attaching host input. */
+    public Uart16550 serialPort() {
+        return platform.com1;
+    }
+
+    /** Ends the VM from another thread (operator stop, Ctrl-A X). */
+    public void stop(String reason) {
+        end(0, reason, false);
+    }
+
     /** Runs the guest until it ends; returns how. */
     public VmExitStatus run() {
+        vcpuThread = Thread.currentThread();
         try {
             while (true) {
-                ExecutionEngine.Exit exit = engine.run(Long.MAX_VALUE / 4);
+                platform.advance(clock.nanos());
+                ExecutionEngine.Exit exit = engine.run(SLICE);
                 switch (exit) {
+                    case BUDGET -> { }
                     case STOPPED -> {
-                        if (exitStatus != null) {
-                            return new VmExitStatus(exitStatus, "guest wrote to the debug-exit port", "");
-                        }
-                        return new VmExitStatus(0, "stopped", "");
+                        return new VmExitStatus(Math.max(exitStatus, 0), exitReason.isEmpty() ? "stopped" : exitReason,
+                                "", resetRequested && !config.noReboot());
                     }
                     case HALTED -> {
-                        // no interrupt controller yet: nothing can wake a halted vCPU
-                        return new VmExitStatus(VmExitStatus.HUNG,
-                                "guest halted with no interrupt source to wake it (" + (cpu.interruptsEnabled()
-                                        ? "interrupts enabled" : "interrupts disabled") + ") at "
-                                        + CpuReport.location(cpu), CpuReport.registers(cpu));
+                        if (!cpu.interruptsEnabled()) {
+                            return new VmExitStatus(VmExitStatus.HUNG,
+                                    "guest halted with interrupts disabled at " + CpuReport.location(cpu),
+                                    CpuReport.registers(cpu));
+                        }
+                        waitForEvent();
                     }
                     case SHUTDOWN -> {
-                        if (config.noReboot() || config.kernel() != null) {
+                        if (config.noReboot() || config.bios() == null && config.kernel() != null
+                                && !LinuxLoader.isBzImage(readQuietly(config.kernel()))) {
                             return new VmExitStatus(VmExitStatus.SHUTDOWN, engine.report(), CpuReport.registers(cpu));
                         }
-                        log.accept("guest reset (" + engine.report() + ")");
-                        cpu.reset();
+                        return new VmExitStatus(0, "guest reset (" + engine.report() + ")", "", true);
                     }
                     case INTERNAL_ERROR -> {
                         return new VmExitStatus(VmExitStatus.INTERNAL_ERROR, "VM stopped on an internal error",
                                 engine.report());
                     }
-                    default -> { }
+                    default -> throw new IllegalStateException("unexpected engine exit " + exit);
                 }
             }
         } finally {
-            debugcon.flush();
+            platform.flush();
+            vcpuThread = null;
+        }
+    }
+
+    private static byte[] readQuietly(Path p) {
+        try {
+            return Files.readAllBytes(p);
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
+    /** A halted vCPU with interrupts enabled: sleep until a device deadline, host input, or a stop. */
+    private void waitForEvent() {
+        while (!platform.pic.hasInterrupt() && exitStatus < 0) {
+            long now = clock.nanos();
+            platform.advance(now);
+            if (platform.pic.hasInterrupt()) {
+                return;
+            }
+            long deadline = platform.nextDeadline();
+            if (deadline <= now) {
+                continue;
+            }
+            long wait = deadline == Long.MAX_VALUE ? 50_000_000L : Math.min(deadline - now, 50_000_000L);
+            LockSupport.parkNanos(this, wait);
         }
     }
 
     @Override
     public void close() {
-        try {
-            debugOut.flush();
-        } catch (IOException ignored) {
-            // nothing more to do for a console that is gone
+        platform.flush();
+        for (OutputStream o : opened) {
+            try {
+                o.close();
+            } catch (IOException ignored) {
+                // a console that is gone has nothing more to say
+            }
         }
         mem.close();
     }

@@ -8,14 +8,20 @@ import java.util.List;
  * before anything runs.
  *
  * @param memoryBytes guest RAM
- * @param kernel      multiboot kernel, or null
- * @param modules     multiboot modules (initrd), in order
+ * @param kernel      Linux bzImage or multiboot kernel, or null
+ * @param modules     initrd (Linux) or multiboot modules, in order
  * @param cmdline     kernel command line
  * @param bios        ROM image for a BIOS boot, or null
  * @param debugcon    where port 0xe9 output goes: a file, or null for standard output
- * @param noReboot    a reset (triple fault) ends the VM instead of restarting it
+ * @param noReboot    a reset ends the VM instead of restarting it
+ * @param serial      where COM1 output goes: a file, or null for standard output
  */
 public record VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
-                       boolean noReboot) {
+                       boolean noReboot, Path serial) {
     public static final long DEFAULT_MEMORY = 128L << 20;
+
+    public VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
+                    boolean noReboot) {
+        this(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, null);
+    }
 }

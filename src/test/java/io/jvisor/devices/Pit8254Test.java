@@ -383,24 +383,24 @@ class Pit8254Test {
     @Test
     void mode1GateTriggeredRetriggerableOneShot() {
         control(0xb2); // counter 2, mode 1
-        assertTrue(pit.out(2), "OUT high after the control word");
+        assertTrue(pit.output(2), "OUT high after the control word");
         write16(2, 20);
         at(3);
-        assertTrue(pit.out(2), "no trigger yet");
+        assertTrue(pit.output(2), "no trigger yet");
         at(5);
         pit.setGate(2, true); // trigger: loaded at tick 6
         at(6);
-        assertFalse(pit.out(2));
+        assertFalse(pit.output(2));
         assertEquals(20, latch(2));
         at(15);
         pit.setGate(2, false);
         pit.setGate(2, true); // retrigger at 15: loaded at 16
         at(26);
-        assertFalse(pit.out(2), "the retrigger extended the pulse");
+        assertFalse(pit.output(2), "the retrigger extended the pulse");
         at(35);
-        assertFalse(pit.out(2));
+        assertFalse(pit.output(2));
         at(36);
-        assertTrue(pit.out(2));
+        assertTrue(pit.output(2));
     }
 
     @Test
@@ -411,13 +411,13 @@ class Pit8254Test {
         at(5);
         write16(2, 100);
         at(21);
-        assertTrue(pit.out(2));
+        assertTrue(pit.output(2));
         pit.setGate(2, false);
         pit.setGate(2, true); // loaded with 100 at 22
         at(121);
-        assertFalse(pit.out(2));
+        assertFalse(pit.output(2));
         at(122);
-        assertTrue(pit.out(2));
+        assertTrue(pit.output(2));
     }
 
     @Test
@@ -463,11 +463,11 @@ class Pit8254Test {
         at(3);
         pit.setGate(2, true); // loaded at 4, count 0 at 14
         at(13);
-        assertTrue(pit.out(2));
+        assertTrue(pit.output(2));
         at(14);
-        assertFalse(pit.out(2));
+        assertFalse(pit.output(2));
         at(15);
-        assertTrue(pit.out(2));
+        assertTrue(pit.output(2));
     }
 
     // ------------------------------------------------------------------------------------
@@ -479,19 +479,19 @@ class Pit8254Test {
         control(0xb4);
         write16(2, 100);
         at(100);
-        assertFalse(pit.out(2), "count 1: OUT low");
+        assertFalse(pit.output(2), "count 1: OUT low");
         at(150);
         pit.setGate(2, false);
-        assertTrue(pit.out(2));
+        assertTrue(pit.output(2));
         int frozen = latch(2);
         at(400);
-        assertTrue(pit.out(2));
+        assertTrue(pit.output(2));
         assertEquals(frozen, latch(2));
         pit.setGate(2, true); // reload at 401
         at(401);
         assertEquals(100, latch(2));
         at(500);
-        assertFalse(pit.out(2));
+        assertFalse(pit.output(2));
     }
 
     @Test
@@ -499,7 +499,7 @@ class Pit8254Test {
         control(0xb4);
         write16(2, 100);
         at(1000);
-        assertTrue(pit.out(2));
+        assertTrue(pit.output(2));
         assertEquals(100, latch(2));
         assertFalse(pit.gate(2));
         assertTrue(pit.gate(0));

@@ -1,0 +1,110 @@
+package io.jvisor.vm;
+
+import io.jvisor.devices.AcpiPm;
+import io.jvisor.devices.AcpiTables;
+import io.jvisor.devices.DebugConsole;
+import io.jvisor.devices.DebugExit;
+import io.jvisor.devices.DualPic;
+import io.jvisor.devices.I8042;
+import io.jvisor.devices.PcSpeakerPort;
+import io.jvisor.devices.PciHostBridge;
+import io.jvisor.devices.Pit8254;
+import io.jvisor.devices.PortA92;
+import io.jvisor.devices.PostCodes;
+import io.jvisor.devices.Rtc146818;
+import io.jvisor.devices.TimedDevice;
+import io.jvisor.devices.Uart16550;
+import io.jvisor.devices.VmClock;
+import io.jvisor.memory.IoBus;
+import io.jvisor.memory.PhysicalMemory;
+
+import java.io.OutputStream;
+import java.time.Clock;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
+
+/**
+ * The PC the guest sees: the 8259 pair, the 8254 with port 0x61, the MC146818 RTC/CMOS,
+ * a 16550A on COM1, the i8042 and port 0x92, a PCI host bridge, ACPI tables with the PM
+ * block and the reset register, and the test ports (0xe9 debug console, 0xf4 debug exit,
+ * 0x80/0x190 POST codes). It owns the wiring of interrupt lines; the VM drives its time.
+ */
+final class PcPlatform {
+    /** What the guest asked the machine to do. */
+    interface Power {
+        void powerOff();
+
+        void reset();
+
+        void debugExit(int status);
+    }
+
+    final DualPic pic = new DualPic();
+    final Pit8254 pit;
+    final Rtc146818 rtc;
+    final Uart16550 com1;
+    final I8042 kbc;
+    final PciHostBridge pci = new PciHostBridge();
+    final AcpiPm acpi;
+    final DebugConsole debugcon;
+    final AcpiTables.Layout acpiLayout;
+    private final TimedDevice[] timed;
+
+    PcPlatform(PhysicalMemory mem, IoBus io, VmClock clock, OutputStream serialOut, OutputStream debugOut,
+               Power power, Consumer<String> log) {
+        IntConsumer a20 = enabled -> { };   // A20 masking is not emulated: the line is always enabled
+        pit = new Pit8254(clock, pic.irq(0));
+        rtc = new Rtc146818(clock, Clock.systemUTC(), pic.irq(8));
+        rtc.setMemorySize(mem.ramSize());
+        com1 = new Uart16550(Uart16550.COM1_BASE, pic.irq(Uart16550.COM1_IRQ), clock, serialOut);
+        kbc = new I8042(pic.irq(1), pic.irq(12), power::reset, a20);
+        acpi = new AcpiPm(clock, pic.irq(9), power::powerOff, power::reset);
+        debugcon = new DebugConsole(debugOut);
+
+        io.register(DualPic.MASTER_COMMAND, 2, pic);
+        io.register(DualPic.SLAVE_COMMAND, 2, pic);
+        io.register(DualPic.ELCR1, 2, pic);
+        io.register(Pit8254.PORT_COUNTER0, 4, pit);
+        io.register(PcSpeakerPort.PORT, 1, new PcSpeakerPort(pit));
+        io.register(Rtc146818.PORT_INDEX, 2, rtc);
+        io.register(com1.base(), Uart16550.PORT_COUNT, com1);
+        io.register(0x60, 1, kbc);
+        io.register(0x64, 1, kbc);
+        io.register(PortA92.PORT, 1, new PortA92(power::reset, a20));
+        pci.register(io);
+        acpi.register(io);
+        io.register(DebugConsole.PORT, 1, debugcon);
+        io.register(DebugExit.PORT, 1, new DebugExit(power::debugExit));
+        PostCodes post = new PostCodes(log);
+        io.register(0x80, 1, post);
+        io.register(0x190, 1, post);
+        acpiLayout = new AcpiTables(mem.ramSize()).install(mem);
+        timed = new TimedDevice[] {pit, rtc, com1, kbc, acpi};
+    }
+
+    /** Brings every timed device up to VM time {@code now}. */
+    void advance(long now) {
+        for (TimedDevice d : timed) {
+            d.advance(now);
+        }
+    }
+
+    /** The earliest VM time at which a device wants to act (Long.MIN_VALUE: now). */
+    long nextDeadline() {
+        long t = Long.MAX_VALUE;
+        for (TimedDevice d : timed) {
+            t = Math.min(t, d.nextDeadline());
+        }
+        return t;
+    }
+
+    List<TimedDevice> timedDevices() {
+        return List.of(timed);
+    }
+
+    void flush() {
+        com1.flush();
+        debugcon.flush();
+    }
+}
