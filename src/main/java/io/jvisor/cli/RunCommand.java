@@ -45,6 +45,11 @@ final class RunCommand implements Callable<Integer> {
             description = "Where COM1 goes: the terminal (default; raw mode, Ctrl-A x quits), a file, or nowhere.")
     String serial = "stdio";
 
+    @Option(names = "--clock", paramLabel = "real|deterministic",
+            description = "VM time: the host clock (default), or 1 ns per guest instruction with idle time skipped "
+                    + "(repeatable runs; the TSC calibrates exactly against the PIT).")
+    String clock = "real";
+
     @Option(names = "--stats", description = "Print exit counters, instructions retired and run time at the end.")
     boolean stats;
 
@@ -63,7 +68,12 @@ final class RunCommand implements Callable<Integer> {
         } else if (!serialToTerminal) {
             serialFile = Path.of(serial);
         }
-        VmConfig cfg = new VmConfig(memory, kernel, initrd, append, bios, debugcon, noReboot, serialFile);
+        if (!clock.equals("real") && !clock.equals("deterministic")) {
+            System.err.println("jvisor: --clock must be 'real' or 'deterministic', not '" + clock + "'");
+            return 2;
+        }
+        VmConfig cfg = new VmConfig(memory, kernel, initrd, append, bios, debugcon, noReboot, serialFile,
+                clock.equals("deterministic"));
         return runVm(cfg, stats, verbose, serialToTerminal);
     }
 

@@ -38,7 +38,9 @@ public final class VirtualMachine implements AutoCloseable {
     private final Cpu cpu;
     private final ExecutionEngine engine;
     private final PcPlatform platform;
-    private final VmClock clock = VmClock.real();
+    private final VmClock clock;
+    /** Non-null when the VM runs on deterministic time. */
+    private final DeterministicClock deterministic;
     private final List<OutputStream> opened = new ArrayList<>();
     private final byte[] biosImage;
     private volatile Thread vcpuThread;
@@ -52,6 +54,13 @@ public final class VirtualMachine implements AutoCloseable {
         this.biosImage = biosImage;
         this.mem = new PhysicalMemory(config.memoryBytes());
         this.cpu = new Cpu(mem, io);
+        if (config.deterministicClock()) {
+            deterministic = new DeterministicClock(() -> cpu.instructions);
+            clock = deterministic;
+        } else {
+            deterministic = null;
+            clock = VmClock.real();
+        }
         this.engine = new ExecutionEngine(cpu);
         io.setLog(log);
         platform = new PcPlatform(mem, io, clock, serialOut, debugOut, new PcPlatform.Power() {
@@ -259,6 +268,10 @@ public final class VirtualMachine implements AutoCloseable {
             }
             long deadline = platform.nextDeadline();
             if (deadline <= now) {
+                continue;
+            }
+            if (deterministic != null && deadline != Long.MAX_VALUE) {
+                deterministic.skipTo(deadline);   // idle time costs nothing on deterministic time
                 continue;
             }
             long wait = deadline == Long.MAX_VALUE ? 50_000_000L : Math.min(deadline - now, 50_000_000L);

@@ -15,13 +15,19 @@ import java.util.List;
  * @param debugcon    where port 0xe9 output goes: a file, or null for standard output
  * @param noReboot    a reset ends the VM instead of restarting it
  * @param serial      where COM1 output goes: a file, or null for standard output
+ * @param deterministicClock VM time from instructions retired (1 ns each) instead of the host clock
  */
 public record VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
-                       boolean noReboot, Path serial) {
+                       boolean noReboot, Path serial, boolean deterministicClock) {
     public static final long DEFAULT_MEMORY = 128L << 20;
 
     public VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
                     boolean noReboot) {
-        this(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, null);
+        this(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, null, false);
+    }
+
+    public VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
+                    boolean noReboot, Path serial) {
+        this(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, false);
     }
 }

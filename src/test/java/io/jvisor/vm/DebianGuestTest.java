@@ -1,0 +1,139 @@
+package io.jvisor.vm;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Boots the reference Debian guest (stock 6.1 i386 kernels + busybox initramfs, built by
+ * scripts/debian-guest.sh from Debian's packages) and checks what it prints. The guest
+ * directory comes from the system property or environment variable JVISOR_DEBIAN_GUEST,
+ * else target/debian-guest; without it these tests report themselves skipped.
+ */
+@Tag("debian")
+class DebianGuestTest {
+    static final String CMDLINE = "console=ttyS0 quiet panic=-1";
+    /** The results every correct x86 gives (../shared/bench/README.md). */
+    static final Map<String, String> EXPECTED = Map.of(
+            "md5", "58f06dd588d8ffb3beb46ada6309436b",
+            "sort", "4c88e650a79a06a7bbd5990488f41f07",
+            "awk", "452384729",
+            "gzip", "93792fd7a51bb3b7914760b98b149712",
+            "zcat", "e68ee92952657b0d337b467b34ee7f65",
+            "sys", "200000+0",
+            "fork", "500");
+
+    static Path guestDir() {
+        String p = System.getProperty("JVISOR_DEBIAN_GUEST", System.getenv("JVISOR_DEBIAN_GUEST"));
+        return Path.of(p != null ? p : "target/debian-guest");
+    }
+
+    static void assumeGuest(String... files) {
+        for (String f : files) {
+            assumeTrue(Files.isRegularFile(guestDir().resolve(f)),
+                    "Debian guest not built: run scripts/debian-guest.sh " + guestDir() + " (missing " + f + ")");
+        }
+    }
+
+    /** Runs a VM to its end with serial output captured; returns the exit status and the console text. */
+    record Run(VmExitStatus status, String console) { }
+
+    static Run boot(String kernel, String initrd, long memory, String input) throws Exception {
+        Path serial = Files.createTempFile("jvisor-serial", ".log");
+        try {
+            VmConfig cfg = new VmConfig(memory, guestDir().resolve(kernel), List.of(guestDir().resolve(initrd)),
+                    CMDLINE, null, null, true, serial);
+            try (VirtualMachine vm = VirtualMachine.create(cfg, new ByteArrayOutputStream(), m -> { })) {
+                var exec = Executors.newSingleThreadExecutor();
+                try {
+                    Future<VmExitStatus> f = exec.submit(vm::run);
+                    if (input != null) {
+                        feed(vm, serial, input);
+                    }
+                    VmExitStatus st = f.get(40, TimeUnit.MINUTES);
+                    return new Run(st, Files.readString(serial, StandardCharsets.ISO_8859_1));
+                } finally {
+                    exec.shutdownNow();
+                }
+            }
+        } finally {
+            Files.deleteIfExists(serial);
+        }
+    }
+
+    /** Types each line into COM1 once the shell prompt has appeared after the previous one. */
+    private static void feed(VirtualMachine vm, Path serial, String input) throws IOException, InterruptedException {
+        int prompts = 0;
+        for (String line : input.split("\n")) {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(20);
+            while (countPrompts(serial) <= prompts && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            prompts = countPrompts(serial);
+            vm.serialPort().receive((line + "\n").getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+
+    private static int countPrompts(Path serial) throws IOException {
+        String s = Files.readString(serial, StandardCharsets.ISO_8859_1);
+        int n = 0;
+        for (int i = s.indexOf("# "); i >= 0; i = s.indexOf("# ", i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    @Test
+    void kernel686RunsEveryWorkloadWithHardwareResults() throws Exception {
+        assumeGuest("bzImage", "initrd-bench.gz");
+        Run r = boot("bzImage", "initrd-bench.gz", 256L << 20, null);
+        String out = r.console();
+        assertTrue(out.contains("BOOT-OK"), out);
+        for (var e : EXPECTED.entrySet()) {
+            Matcher m = Pattern.compile("BENCH name=" + e.getKey() + " secs=\\S+ result=(\\S+)").matcher(out);
+            assertTrue(m.find(), "no result for " + e.getKey() + "\n" + out);
+            assertEquals(e.getValue(), m.group(1), e.getKey() + " result");
+        }
+        assertTrue(out.contains("ALL-DONE"), out);
+        assertEquals(0, r.status().status(), r.status().reason());
+        assertTrue(r.status().reason().contains("powered off"), r.status().reason());
+    }
+
+    @Test
+    void kernel686PaeBootsAndPowersOff() throws Exception {
+        assumeGuest("bzImage-pae", "initrd-boot.gz");
+        Run r = boot("bzImage-pae", "initrd-boot.gz", 256L << 20, null);
+        assertTrue(r.console().contains("BOOT-OK"), r.console());
+        assertEquals(0, r.status().status(), r.status().reason());
+        assertTrue(r.status().reason().contains("powered off"), r.status().reason());
+    }
+
+    @Test
+    void interactiveShellAnswersCommands() throws Exception {
+        assumeGuest("bzImage", "initrd-shell.gz");
+        String input = "uname -a\ncat /proc/cpuinfo\nls /proc\ndmesg | tail\necho DONE-$((6*7))\npoweroff -f\n";
+        Run r = boot("bzImage", "initrd-shell.gz", 256L << 20, input);
+        String out = r.console();
+        assertTrue(out.contains("Linux") && out.contains("i686"), "uname -a\n" + out);
+        assertTrue(out.contains("GenuineIntel") && out.contains("cx8") && out.contains("cmov"), "cpuinfo\n" + out);
+        assertTrue(out.contains("cpuinfo") && out.contains("meminfo") && out.contains("uptime"), "ls /proc\n" + out);
+        assertTrue(out.contains("DONE-42"), out);
+        assertEquals(0, r.status().status(), r.status().reason());
+    }
+}
