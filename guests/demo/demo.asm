@@ -11,7 +11,8 @@
 ;   4 guest page faults         demand paging by the guest's own #PF handler
 ;   5 system calls              int 0x80 and sysenter/sysexit round trips
 ;   6 frequent privileged ops   a cli/sti and pushf/popf loop in the kernel
-;   7 virtual interrupts        needs the PIT and PIC: announced, not faked
+;   7 virtual interrupts        PIT timer interrupts through the PIC while the user process
+;                               runs; cli holds a pending IRQ, sti delivers it after its shadow
 ;   8 self-modifying code       an instruction's immediate patched and run again
 ; Every step checks what it prints; the first wrong value prints "FAIL: demo: <what>" with
 ; the expected and actual values and exits through isa-debug-exit with the step's number.
@@ -40,6 +41,21 @@ MSR_SYSENTER_ESP equ 0x175
 MSR_SYSENTER_EIP equ 0x176
 
 IF_ROUNDS    equ 10000                  ; step 6
+TIMER_VEC    equ 0x20                   ; step 7: master PIC base (slave 0x28)
+PIT_DIVISOR  equ 597                    ;         1193182 / 597 = about 2 kHz
+USER_TICKS   equ 10                     ;         ticks the user process waits for
+SPIN_LIMIT   equ 20000000               ;         rounds before it gives up
+WAIT_LIMIT   equ 10000000               ;         port reads before the kernel gives up
+HELD_PERIODS equ 4                      ;         PIT periods cli holds IRQ 0
+HLT_ROUNDS   equ 3
+USER7_ESI    equ 0x5A5A1234             ;         registers the user keeps constant
+USER7_EDI    equ 0x0F1E2D3C
+USER7_EBP    equ 0x13579BDF
+TF_EIP       equ 16                     ; the timer handler's stack after its 4 pushes
+TF_CS        equ 20
+TF_EFLAGS    equ 24
+TF_ESP       equ 28                     ; only from ring 3
+TF_SS        equ 32
 SMC_ROUNDS   equ 100                    ; step 8
 
 ; step 2 probe record: one dword per field
@@ -659,9 +675,342 @@ step6_privileged_ops:
 ; Step 7: virtual interrupts
 
 step7_interrupts:
-    PRINT "[7] Virtual interrupts: timer interrupts need the PIT and PIC, which come with the", 10
-    PRINT "    platform devices; this step is not shown yet", 10
+    PRINT "[7] Virtual interrupts: the PIT ticks through the PIC while the user process runs", 10
+    mov eax, TIMER_VEC
+    mov ebx, timer_entry
+    mov ecx, SEL_CODE0
+    mov dl, GATE_INT0
+    call lib_set_gate
+    call pic_init
+    in al, 0x21
+    movzx eax, al
+    CHECK_EQ eax, 0xFE, 7, "master PIC mask read back (only IRQ 0 open)"
+    call pit_init
+
+    ; the user process spins until it has seen USER_TICKS ticks
+    mov eax, user_step7
+    mov edx, 7
+    call run_user                           ; back with IF = 0
+    CHECK_EQ [tmr_bad_frames], 0, 7, "timer interrupts from ring 3 with a wrong frame or handler stack"
+    CHECK_EQ [tmr_kernel], 0, 7, "timer interrupts taken while the kernel had IF = 0"
+    mov eax, [tmr_user]
+    mov edx, USER_TICKS
+    call check_at_least_7
+    mov eax, [tmr_spin]
+    mov edx, 1
+    call check_at_least_7
+    CHECK_EQ [tf_cs], SEL_CODE3, 7, "CS in the frame of an interrupt from the user process"
+    CHECK_EQ [tf_ss], SEL_DATA3, 7, "SS in the frame of an interrupt from the user process"
+    CHECK_EQ [tf_esp], user_stack_top, 7, "ESP in the frame of an interrupt from the user's spin loop"
+    CHECK_EQ [tf_entry_esp], lib_kstack_top - 20, 7, "handler ESP on entry (TSS ESP0 - 5 dwords)"
+    PRINT "    PIC remapped to vector 0x20 with IRQ 0 open, PIT channel 0 at ~2 kHz; the user", 10
+    PRINT "    process spun until it had seen >= "
+    mov eax, USER_TICKS
+    call lib_putdec
+    PRINT " ticks, registers and flags intact ok", 10
+    PRINT "    interrupt in ring 3: frame ss:esp="
+    mov eax, [tf_ss]
+    call put_hex16
+    PRINT ":"
+    mov eax, [tf_esp]
+    call lib_puthex
+    PRINT " cs="
+    mov eax, [tf_cs]
+    call put_hex16
+    PRINT ", handler on the TSS stack at "
+    mov eax, [tf_entry_esp]
+    call lib_puthex
+    PRINT " ok", 10
+
+    ; cli holds IRQ 0 pending: IF = 0 since the return from ring 3
+    mov ebx, [tmr_ticks]
+    mov ecx, WAIT_LIMIT
+.wait_irr:
+    call read_irr
+    test al, 1
+    jnz .pending
+    dec ecx
+    jnz .wait_irr
+    FAIL 7, "IRQ 0 never became pending in the PIC's IRR"
+.pending:
+    mov ecx, HELD_PERIODS
+    call wait_pit_periods
+    CHECK_EQ [tmr_ticks], ebx, 7, "ticks counted while IF = 0 (cli must hold the interrupt)"
+    call read_irr
+    and eax, 1
+    CHECK_EQ eax, 1, 7, "IRR bit 0 after waiting with IF = 0"
+    call read_isr
+    CHECK_EQ eax, 0, 7, "ISR while IF = 0 (nothing may have been acknowledged)"
+    PRINT "    cli: IRQ 0 stays pending in the PIC's IRR for "
+    mov eax, HELD_PERIODS
+    call lib_putdec
+    PRINT " more PIT periods, no tick, ISR empty ok", 10
+
+    ; sti: the interrupt comes after the instruction in the sti shadow
+    mov dword [tmr_marker], 0
+    mov dword [cap_armed], 1
+    mov [esp_at_sti], esp
+    sti
+    mov dword [tmr_marker], 1               ; in the shadow of sti: runs before the interrupt
+.after_marker:
+    nop
+    nop
+    cli
+    CHECK_EQ [cap_armed], 0, 7, "no interrupt between sti and cli although IRQ 0 was pending"
+    CHECK_EQ [cap_marker], 1, 7, "marker seen by the handler (0: taken inside the sti shadow)"
+    CHECK_EQ [cap_eip], .after_marker, 7, "return EIP: right after the instruction that follows sti"
+    CHECK_EQ [cap_cs], SEL_CODE0, 7, "CS in the frame of an interrupt in the kernel"
+    mov eax, [esp_at_sti]
+    sub eax, 12
+    CHECK_EQ [cap_frame], eax, 7, "frame of an interrupt in the kernel: 3 dwords, no stack switch"
+    PRINT "    sti; mov [marker], 1; nop: delivered after the mov (handler saw marker="
+    mov eax, [cap_marker]
+    call lib_putdec
+    PRINT ", returned to the nop at "
+    mov eax, [cap_eip]
+    call lib_puthex
+    PRINT ") ok", 10
+
+    ; sti; hlt sleeps until the next tick
+    mov ebp, HLT_ROUNDS
+.hlt_round:
+    mov dword [cap_armed], 1
+    sti
+    hlt
+.after_hlt:
+    cli
+    CHECK_EQ [cap_armed], 0, 7, "sti; hlt went on without an interrupt"
+    CHECK_EQ [cap_eip], .after_hlt, 7, "return EIP of the interrupt that woke hlt"
+    dec ebp
+    jnz .hlt_round
+    PRINT "    sti; hlt: woken by the timer "
+    mov eax, HLT_ROUNDS
+    call lib_putdec
+    PRINT " times, each returning after the hlt ok", 10
+    mov al, 0xFF                            ; close IRQ 0 again
+    out 0x21, al
     ret
+
+; check_at_least_7: fails with code 7 unless EAX >= EDX (unsigned)
+check_at_least_7:
+    cmp eax, edx
+    jae .ok
+    mov [lib_actual], eax
+    mov [lib_expected], edx
+    mov byte [lib_have_values], 1
+    mov esi, msg_too_few_ticks
+    mov eax, 7
+    jmp lib_fail
+.ok:
+    ret
+
+; PIC: ICW1-ICW4 put the master at TIMER_VEC and the slave at TIMER_VEC + 8 (edge triggered,
+; cascade on IR2, normal EOI); OCW1 opens IRQ 0 only
+pic_init:
+    mov al, 0x11
+    out 0x20, al
+    out 0xA0, al
+    mov al, TIMER_VEC
+    out 0x21, al
+    mov al, TIMER_VEC + 8
+    out 0xA1, al
+    mov al, 0x04
+    out 0x21, al
+    mov al, 0x02
+    out 0xA1, al
+    mov al, 0x01
+    out 0x21, al
+    out 0xA1, al
+    mov al, 0xFE
+    out 0x21, al
+    mov al, 0xFF
+    out 0xA1, al
+    ret
+
+; PIT channel 0: mode 2 (rate generator), binary, divisor PIT_DIVISOR
+pit_init:
+    mov al, 0x34
+    out 0x43, al
+    mov al, PIT_DIVISOR & 0xFF
+    out 0x40, al
+    mov al, PIT_DIVISOR >> 8
+    out 0x40, al
+    ret
+
+; read_irr / read_isr: EAX = the master PIC's IRR / ISR (OCW3)
+read_irr:
+    mov al, 0x0A
+    out 0x20, al
+    in al, 0x20
+    movzx eax, al
+    ret
+
+read_isr:
+    mov al, 0x0B
+    out 0x20, al
+    in al, 0x20
+    movzx eax, al
+    ret
+
+; pit_read: EAX = PIT channel 0 count (counter latch command, low then high byte)
+pit_read:
+    xor eax, eax
+    out 0x43, al
+    in al, 0x40
+    mov ah, al
+    in al, 0x40
+    xchg al, ah
+    ret
+
+; wait_pit_periods: returns once the channel 0 count has been reloaded ECX times (a read
+; higher than the one before); fails after WAIT_LIMIT reads
+wait_pit_periods:
+    pushad
+    mov edi, WAIT_LIMIT
+    call pit_read
+    mov edx, eax
+.next:
+    dec edi
+    jz .timeout
+    call pit_read
+    cmp eax, edx
+    mov edx, eax
+    jbe .next
+    dec ecx
+    jnz .next
+    popad
+    ret
+.timeout:
+    FAIL 7, "the PIT channel 0 count never reloaded"
+
+; the timer handler (vector 0x20, interrupt gate): counts the tick, checks and records the
+; frame of an interrupt from ring 3 or the first one from ring 0 after cap_armed was set,
+; sends EOI to the master PIC and returns
+timer_entry:
+    push ds
+    push eax
+    push edx
+    push ecx
+    mov ax, SEL_DATA0
+    mov ds, ax
+    inc dword [tmr_ticks]
+    test byte [esp + TF_CS], 3
+    jz .kernel
+    inc dword [tmr_user]
+    xor ecx, ecx                            ; non-zero: something in the frame is wrong
+    movzx eax, word [esp + TF_CS]
+    cmp eax, SEL_CODE3
+    setne dl
+    or cl, dl
+    movzx eax, word [esp + TF_SS]
+    cmp eax, SEL_DATA3
+    setne dl
+    or cl, dl
+    mov eax, [esp + TF_EFLAGS]
+    and eax, EFL_IF | EFL_IOPL | EFL_VM
+    cmp eax, EFL_IF
+    setne dl
+    or cl, dl
+    lea eax, [esp + TF_EIP]
+    cmp eax, lib_kstack_top - 20
+    setne dl
+    or cl, dl
+    pushfd
+    pop eax
+    test eax, EFL_IF
+    setnz dl
+    or cl, dl
+    mov eax, [esp + TF_EIP]
+    cmp eax, user7_spin
+    jb .checked
+    cmp eax, user7_spin_end
+    jae .checked
+    inc dword [tmr_spin]                    ; inside the spin loop, which leaves ESP alone
+    cmp dword [esp + TF_ESP], user_stack_top
+    setne dl
+    or cl, dl
+    mov eax, [esp + TF_ESP]
+    mov [tf_esp], eax
+    movzx eax, word [esp + TF_CS]
+    mov [tf_cs], eax
+    movzx eax, word [esp + TF_SS]
+    mov [tf_ss], eax
+    lea eax, [esp + TF_EIP]
+    mov [tf_entry_esp], eax
+.checked:
+    test cl, cl
+    jz .eoi
+    inc dword [tmr_bad_frames]
+    jmp .eoi
+.kernel:
+    inc dword [tmr_kernel]
+    cmp dword [cap_armed], 0
+    je .eoi
+    mov dword [cap_armed], 0
+    mov eax, [tmr_marker]
+    mov [cap_marker], eax
+    mov eax, [esp + TF_EIP]
+    mov [cap_eip], eax
+    movzx eax, word [esp + TF_CS]
+    mov [cap_cs], eax
+    lea eax, [esp + TF_EIP]
+    mov [cap_frame], eax
+.eoi:
+    mov al, 0x20                            ; non-specific EOI
+    out 0x20, al
+    pop ecx
+    pop edx
+    pop eax
+    pop ds
+    iretd
+
+; the user process of step 7: spins, without touching its stack, until the tick count (read
+; from kernel data it may read) has grown by USER_TICKS; every round checks that the flags
+; it set and the registers it keeps survived the interrupts
+user_step7:
+    mov esi, USER7_ESI
+    mov edi, USER7_EDI
+    mov ebp, USER7_EBP
+    mov ebx, [tmr_ticks]
+    xor ecx, ecx
+user7_spin:
+    mov eax, 0x7FFFFFFF
+    add eax, 1                              ; OF = SF = PF = 1, ZF = CF = 0
+    stc                                     ; CF = 1
+    mov edx, [tmr_ticks]                    ; mov, lea and the jumps keep the flags
+    lea ecx, [ecx + 1]
+    jno user7_flags_lost
+    jns user7_flags_lost
+    jnc user7_flags_lost
+    jz user7_flags_lost
+    jnp user7_flags_lost
+    cmp eax, 0x80000000
+    jne user7_regs_lost
+    cmp esi, USER7_ESI
+    jne user7_regs_lost
+    cmp edi, USER7_EDI
+    jne user7_regs_lost
+    cmp ebp, USER7_EBP
+    jne user7_regs_lost
+    cmp esp, user_stack_top
+    jne user7_regs_lost
+    sub edx, ebx
+    cmp edx, USER_TICKS
+    jae user7_spin_end
+    cmp ecx, SPIN_LIMIT
+    jb user7_spin
+    FAIL 7, "the user process waited in vain for timer ticks"
+user7_spin_end:
+    pushfd
+    pop eax
+    and eax, EFL_IF | EFL_IOPL
+    CHECK_EQ eax, EFL_IF, 7, "user EFLAGS.IF/IOPL after the timer interrupts"
+    mov eax, USER_DONE
+    RETURN_TO_RING0
+user7_flags_lost:
+    FAIL 7, "user flags changed across a timer interrupt"
+user7_regs_lost:
+    FAIL 7, "a user register changed across a timer interrupt"
 
 ; -------------------------------------------------------------------------------------
 ; Step 8: self-modifying code
@@ -730,6 +1079,7 @@ smc_target:
 
 ; -------------------------------------------------------------------------------------
 section .rodata
+msg_too_few_ticks: db "step 7: too few timer ticks (expected = the minimum)", 0
 fname_cs_push:   db "step 2: push cs", 0
 fname_cs_mov:    db "step 2: mov ax, cs", 0
 fname_gdt_base:  db "step 2: sgdt base", 0
@@ -773,6 +1123,22 @@ sum_int80:           dd 0
 sum_sysenter:        dd 0
 enosys_int80:        dd 0
 enosys_sysenter:     dd 0
+tmr_ticks:           dd 0               ; step 7: all ticks
+tmr_user:            dd 0               ;   taken in ring 3
+tmr_spin:            dd 0               ;   ... inside the user's spin loop
+tmr_kernel:          dd 0               ;   taken in ring 0
+tmr_bad_frames:      dd 0
+tf_cs:               dd 0               ; last frame from the spin loop
+tf_ss:               dd 0
+tf_esp:              dd 0
+tf_entry_esp:        dd 0               ; the handler's ESP on entry
+tmr_marker:          dd 0
+cap_armed:           dd 0               ; 1: the next interrupt in ring 0 fills cap_*
+cap_marker:          dd 0
+cap_eip:             dd 0
+cap_cs:              dd 0
+cap_frame:           dd 0
+esp_at_sti:          dd 0
 
 section .bss
 alignb 4096

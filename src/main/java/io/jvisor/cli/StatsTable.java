@@ -8,6 +8,10 @@ final class StatsTable {
     private StatsTable() { }
 
     static String render(Cpu cpu, long nanos, int blocks) {
+        return render(cpu, nanos, blocks, cpu.io.unclaimedAccesses());
+    }
+
+    static String render(Cpu cpu, long nanos, int blocks, long unclaimedPorts) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%-16s %14s%n", "exit reason", "count"));
         for (ExitReason r : ExitReason.all()) {
@@ -16,6 +20,7 @@ final class StatsTable {
         double secs = nanos / 1e9;
         sb.append(String.format("%-16s %14d%n", "instructions", cpu.instructions));
         sb.append(String.format("%-16s %14d%n", "decoded blocks", blocks));
+        sb.append(String.format("%-16s %14d%n", "unclaimed I/O", unclaimedPorts));
         sb.append(String.format("%-16s %14.3f s%n", "run time", secs));
         if (secs > 0) {
             sb.append(String.format("%-16s %14.1f M/s%n", "speed", cpu.instructions / secs / 1e6));

@@ -29,8 +29,12 @@ import java.util.function.Consumer;
  * host input.
  */
 public final class VirtualMachine implements AutoCloseable {
-    /** Guest instructions between two device-time updates (about 0.2-0.5 ms of guest time). */
-    static final long SLICE = 20_000;
+    /** At most this many guest instructions run between two device-time updates. */
+    static final long SLICE = 200_000;
+    /** At least this many run per slice, so device bookkeeping stays a small share of the time. */
+    static final long MIN_SLICE = 500;
+    /** Measured guest instructions per VM nanosecond (an exponential average), to aim slices at deadlines. */
+    private double rate = 0.05;
 
     private final VmConfig config;
     private final PhysicalMemory mem;
@@ -214,8 +218,9 @@ public final class VirtualMachine implements AutoCloseable {
         vcpuThread = Thread.currentThread();
         try {
             while (true) {
-                platform.advance(clock.nanos());
-                ExecutionEngine.Exit exit = engine.run(SLICE);
+                long now = clock.nanos();
+                platform.advance(now);
+                ExecutionEngine.Exit exit = runSlice(now);
                 switch (exit) {
                     case BUDGET -> { }
                     case STOPPED -> {
@@ -248,6 +253,30 @@ public final class VirtualMachine implements AutoCloseable {
             platform.flush();
             vcpuThread = null;
         }
+    }
+
+    /**
+     * Runs guest code until about the next device deadline, so that a timer interrupt is
+     * raised on time rather than once per fixed slice: the instruction budget is the time to
+     * the deadline times the measured instruction rate (exact on deterministic time).
+     */
+    private ExecutionEngine.Exit runSlice(long now) {
+        long deadline = platform.nextDeadline();
+        long budget = SLICE;
+        if (deadline != Long.MAX_VALUE) {
+            double r = deterministic != null ? 1.0 : rate;
+            budget = (long) Math.max(MIN_SLICE, Math.min(SLICE, (deadline - now) * r));
+        }
+        long i0 = cpu.instructions;
+        ExecutionEngine.Exit exit = engine.run(budget);
+        if (deterministic == null) {
+            long dt = clock.nanos() - now;
+            long di = cpu.instructions - i0;
+            if (dt > 0 && di > 0 && exit == ExecutionEngine.Exit.BUDGET) {
+                rate = 0.8 * rate + 0.2 * ((double) di / dt);
+            }
+        }
+        return exit;
     }
 
     private static byte[] readQuietly(Path p) {
