@@ -38,7 +38,8 @@ done
 
 QEMU_T="$HERE/../shared/bench/time-qemu.sh"
 LOGDIR="$OUT/qemu" bash "$QEMU_T" "$G" "$RUNS" >"$OUT/qemu.out"
-awk '/median=/ {sub("_wall","",$1); sub("median=","",$2); print $1, $2}' "$OUT/qemu.out" >"$OUT/qemu.txt"
+awk '/median=/ {k=$1; sub("_wall$","",k); v=$0; sub(/.*median= */,"",v); split(v,a," "); print k, a[1]}' \
+    "$OUT/qemu.out" >"$OUT/qemu.txt"
 
 echo "# host wall seconds, medians of $RUNS run(s); $(qemu-system-i386 --version | head -1)"
 printf "%-8s %10s %10s %8s\n" marker jvisor qemu ratio

@@ -500,18 +500,19 @@ public final class Cpu {
         if (!segReadable[s]) {
             throw segFault(s);
         }
-        int last = off + size - 1;
-        if (Integer.compareUnsigned(off, segLo[s]) < 0 || Integer.compareUnsigned(last, segHi[s]) > 0
-                || Integer.compareUnsigned(last, off) < 0) {
-            throw segFault(s);
-        }
-        return segBase[s] + off;
+        return checkedLinear(s, off, size);
     }
 
+    /** Checks a data write; returns the linear address. */
     public int writeAddr(int s, int off, int size) {
         if (!segWritable[s]) {
             throw segFault(s);
         }
+        return checkedLinear(s, off, size);
+    }
+
+    /** SDM 5.3: every byte of the access must lie inside the segment's valid offsets (expand-down aware). */
+    private int checkedLinear(int s, int off, int size) {
         int last = off + size - 1;
         if (Integer.compareUnsigned(off, segLo[s]) < 0 || Integer.compareUnsigned(last, segHi[s]) > 0
                 || Integer.compareUnsigned(last, off) < 0) {

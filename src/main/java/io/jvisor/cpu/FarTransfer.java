@@ -63,17 +63,20 @@ public final class FarTransfer {
                 checkGate(c, sel, d);
                 TaskSwitch.viaTaskGate(c, d, TaskSwitch.JMP, next);
             }
-            case Descriptor.TSS16_AVAIL, Descriptor.TSS32_AVAIL -> {
-                if (d.dpl() < c.cpl || d.dpl() < (sel & 3)) {
-                    throw Fault.gp(sel & 0xfffc);
-                }
-                if (!d.present()) {
-                    throw Fault.np(sel & 0xfffc);
-                }
-                TaskSwitch.switchTo(c, sel, d, TaskSwitch.JMP, next);
-            }
+            case Descriptor.TSS16_AVAIL, Descriptor.TSS32_AVAIL -> toTss(c, sel, d, TaskSwitch.JMP, next);
             default -> throw Fault.gp(sel & 0xfffc);
         }
+    }
+
+    /** JMP or CALL naming an available TSS: DPL, presence, then the task switch (SDM JMP/CALL pseudocode). */
+    private static void toTss(Cpu c, int sel, Descriptor d, int source, int next) {
+        if (d.dpl() < c.cpl || d.dpl() < (sel & 3)) {
+            throw Fault.gp(sel & 0xfffc);
+        }
+        if (!d.present()) {
+            throw Fault.np(sel & 0xfffc);
+        }
+        TaskSwitch.switchTo(c, sel, d, source, next);
     }
 
     private static void checkRealLimit(Cpu c, int offset) {
@@ -169,15 +172,7 @@ public final class FarTransfer {
                 checkGate(c, sel, d);
                 TaskSwitch.viaTaskGate(c, d, TaskSwitch.CALL, next);
             }
-            case Descriptor.TSS16_AVAIL, Descriptor.TSS32_AVAIL -> {
-                if (d.dpl() < c.cpl || d.dpl() < (sel & 3)) {
-                    throw Fault.gp(sel & 0xfffc);
-                }
-                if (!d.present()) {
-                    throw Fault.np(sel & 0xfffc);
-                }
-                TaskSwitch.switchTo(c, sel, d, TaskSwitch.CALL, next);
-            }
+            case Descriptor.TSS16_AVAIL, Descriptor.TSS32_AVAIL -> toTss(c, sel, d, TaskSwitch.CALL, next);
             default -> throw Fault.gp(sel & 0xfffc);
         }
     }
