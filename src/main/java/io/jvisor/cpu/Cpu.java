@@ -89,6 +89,8 @@ public final class Cpu {
     boolean deliveringFault;
     /** A debug trap (the TSS T flag) to deliver before the next instruction. */
     public boolean pendingDebugTrap;
+    /** True while the engine single-steps with TF: a repeated string instruction runs one iteration. */
+    public boolean singleStepping;
     /** Set by MOV SS / POP SS: unlike STI's shadow this one also holds back single-step traps (SDM 6.8.3). */
     public boolean movSsShadow;
     /** Nesting of exception delivery, for #DF and triple-fault detection (SDM 6.15 table 6-5). */

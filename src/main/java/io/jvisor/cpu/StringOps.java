@@ -29,7 +29,8 @@ public final class StringOps {
             return true;
         }
         int cmask = a32 ? -1 : 0xffff;
-        for (int n = 0; n < BATCH; n++) {
+        int batch = c.singleStepping ? 1 : BATCH;   // SDM 17.3.1.4: a single-step trap after each iteration
+        for (int n = 0; n < batch; n++) {
             int count = c.r[Cpu.ECX] & cmask;
             if (count == 0) {
                 return true;

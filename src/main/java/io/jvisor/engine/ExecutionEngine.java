@@ -160,7 +160,12 @@ public final class ExecutionEngine {
         boolean shadowed = pendingStepTrap;
         cpu.interruptShadow = false;
         cpu.movSsShadow = false;
-        interp.execute(b.insns[0]);
+        cpu.singleStepping = tf;
+        try {
+            interp.execute(b.insns[0]);
+        } finally {
+            cpu.singleStepping = false;
+        }
         cpu.instructions++;
         cpu.clearResumeFlag();
         if (tf || shadowed) {

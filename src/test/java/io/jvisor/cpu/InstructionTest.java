@@ -242,4 +242,19 @@ class InstructionTest {
             assertEquals(1, m.cpu.r[Cpu.ECX]);
         }
     }
+
+    @Test
+    void singleStepTrapsAfterEachRepIteration() {
+        try (Machine m = new Machine()) {
+            m.cpu.r[Cpu.ESI] = Machine.DATA;
+            m.cpu.r[Cpu.EDI] = Machine.DATA + 0x100;
+            m.cpu.r[Cpu.ECX] = 3;
+            m.cpu.setEflags(0x2 | Flags.TF);
+            m.code(0xf3, 0xa4, 0xf4);                                   // rep movsb
+            assertEquals(Fault.DB, m.runToVector());
+            assertEquals(2, m.cpu.r[Cpu.ECX], "one iteration, then the trap");
+            assertEquals(Machine.CODE, m.stackTop(0), "the trap returns to the string instruction");
+            assertTrue((m.cpu.dr[6] & 0x4000) != 0, "DR6.BS");
+        }
+    }
 }
