@@ -12,6 +12,17 @@ final class Block {
     /** How often the block has been entered (for the translator's hotness decisions later). */
     long entries;
 
+    /**
+     * Two remembered successors (a loop's taken and fall-through exits), valid while the soft
+     * TLB epoch, CS base, CPL and code size are what they were when recorded: then the next
+     * block is known without translating EIP again.
+     */
+    Block succ0, succ1;
+    int succEip0, succEip1;
+    int succEpoch0, succEpoch1;
+    int succCsBase0, succCsBase1;
+    int succMode0, succMode1;
+
     Block(long key, Insn[] insns, int byteLength) {
         this.key = key;
         this.insns = insns;

@@ -71,6 +71,7 @@ public final class ExecutionEngine {
         long limit = cpu.instructions + budget;
         // delivered events count against the budget too: a guest stuck in a fault loop retires nothing
         long events = 0;
+        Block prev = null;   // the block that just ran, whose successor links may skip a lookup
         try {
             while (true) {
                 if (stopRequested) {
@@ -104,15 +105,19 @@ public final class ExecutionEngine {
                         InterruptDelivery.deliverEvent(cpu, Fault.DB, InterruptDelivery.EXCEPTION, false, 0, cpu.eip);
                         continue;
                     }
-                    if (cpu.interruptShadow || pendingStepTrap || (cpu.getEflags() & Flags.TF) != 0
+                    if (cpu.interruptShadow || pendingStepTrap || cpu.flag(Flags.TF)
                             || breakpoints.armed()) {
                         stepOne();
                     } else {
-                        runBlock(cache.lookup());
+                        Block b = next(prev);
+                        prev = null;
+                        runBlock(b);
+                        prev = b;
                         cpu.clearResumeFlag();
                     }
                 } catch (Fault f) {
                     events++;
+                    prev = null;
                     pendingStepTrap = false;
                     InterruptDelivery.deliverEvent(cpu, f.vector, InterruptDelivery.EXCEPTION, f.hasErrorCode,
                             f.errorCode, cpu.eip, true);
@@ -125,6 +130,55 @@ public final class ExecutionEngine {
             report = "internal error (" + e + ") at " + where() + "\n" + CpuReport.registers(cpu);
             return Exit.INTERNAL_ERROR;
         }
+    }
+
+    /** CPL and code size: the parts of the mode a successor link depends on. */
+    private int mode() {
+        return cpu.cpl << 1 | (cpu.code32 ? 1 : 0);
+    }
+
+    /**
+     * The block at CS:EIP: a remembered successor of {@code prev} when nothing it depends on
+     * has changed (same EIP, soft-TLB epoch, CS base, CPL and code size; still valid; EIP
+     * within the CS limit), else a code-cache lookup whose result is remembered.
+     */
+    private Block next(Block prev) {
+        int eip = cpu.eip;
+        if (prev != null && prev.valid) {
+            int epoch = cpu.tlb.epoch, base = cpu.segBase[Cpu.CS], mode = mode();
+            if (Integer.compareUnsigned(eip, cpu.segLimit[Cpu.CS]) <= 0) {
+                Block s = prev.succ0;
+                if (s != null && prev.succEip0 == eip && prev.succEpoch0 == epoch && prev.succCsBase0 == base
+                        && prev.succMode0 == mode && s.valid && fitsLimit(eip, s)) {
+                    return s;
+                }
+                s = prev.succ1;
+                if (s != null && prev.succEip1 == eip && prev.succEpoch1 == epoch && prev.succCsBase1 == base
+                        && prev.succMode1 == mode && s.valid && fitsLimit(eip, s)) {
+                    return s;
+                }
+            }
+            Block b = cache.lookup();
+            if (b.key >= 0 && Integer.compareUnsigned(eip + b.byteLength - 1, cpu.segLimit[Cpu.CS]) <= 0) {
+                // remember it in the older slot
+                prev.succ1 = prev.succ0;
+                prev.succEip1 = prev.succEip0;
+                prev.succEpoch1 = prev.succEpoch0;
+                prev.succCsBase1 = prev.succCsBase0;
+                prev.succMode1 = prev.succMode0;
+                prev.succ0 = b;
+                prev.succEip0 = eip;
+                prev.succEpoch0 = cpu.tlb.epoch;
+                prev.succCsBase0 = base;
+                prev.succMode0 = mode;
+            }
+            return b;
+        }
+        return cache.lookup();
+    }
+
+    private boolean fitsLimit(int eip, Block s) {
+        return Integer.compareUnsigned(eip + s.byteLength - 1, cpu.segLimit[Cpu.CS]) <= 0;
     }
 
     private void runBlock(Block b) {
@@ -148,7 +202,7 @@ public final class ExecutionEngine {
      * single-step trap until after the next instruction (SDM 6.8.3).
      */
     private void stepOne() {
-        boolean tf = (cpu.getEflags() & Flags.TF) != 0;
+        boolean tf = cpu.flag(Flags.TF);
         if (breakpoints.armed() && (cpu.getEflags() & Flags.RF) == 0) {
             int hit = breakpoints.instructionHit(cpu.segBase[Cpu.CS] + cpu.eip);
             if (hit != 0) {

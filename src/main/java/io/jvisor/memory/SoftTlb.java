@@ -25,6 +25,8 @@ public final class SoftTlb {
     private final byte[][] largeShift = new byte[4][SIZE];
     /** Fills from large pages since the last full flush (a hint that invlpg must scan). */
     private int largeFills;
+    /** Incremented whenever any entry may have been dropped: cached facts derived from translations are stale. */
+    public int epoch;
 
     public SoftTlb() {
         flushAll();
@@ -37,6 +39,9 @@ public final class SoftTlb {
     /** Fills an entry; {@code shift} is 0 for a 4 KiB page, 9 or 10 when it came from a 2 or 4 MiB page. */
     public void fill(int kind, int linPage, long physPage, boolean isGlobal, int shift) {
         int i = linPage & MASK;
+        if (tag[kind][i] != -1 && tag[kind][i] != linPage) {
+            epoch++;   // an entry is evicted
+        }
         tag[kind][i] = linPage;
         phys[kind][i] = physPage;
         global[kind][i] = isGlobal;
@@ -47,6 +52,7 @@ public final class SoftTlb {
     }
 
     public void flushAll() {
+        epoch++;
         for (int k = 0; k < 4; k++) {
             Arrays.fill(tag[k], -1);
         }
@@ -55,6 +61,7 @@ public final class SoftTlb {
 
     /** CR3 write with CR4.PGE: global entries survive (SDM 4.10.4.1). */
     public void flushNonGlobal() {
+        epoch++;
         for (int k = 0; k < 4; k++) {
             int[] t = tag[k];
             boolean[] g = global[k];
@@ -71,6 +78,7 @@ public final class SoftTlb {
      * large page containing it (SDM 4.10.2.3: a large page cached as smaller entries goes whole).
      */
     public void flushPage(int linPage) {
+        epoch++;
         int i = linPage & MASK;
         for (int k = 0; k < 4; k++) {
             if (tag[k][i] == linPage) {
