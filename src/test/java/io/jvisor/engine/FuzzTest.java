@@ -65,10 +65,66 @@ class FuzzTest {
         }
         int flags = 0x2 | (rnd.nextInt() & 0x8d5) | (rnd.nextBoolean() ? 0x400 : 0) | (rnd.nextInt(4) == 0 ? 0x3000 : 0);
         c.setEflags(flags);
+        if (rnd.nextInt(3) == 0) {
+            randomPaging(m, rnd);
+        }
         c.eip = Machine.CODE;
         ExecutionEngine.Exit exit = m.run(3_000);
         assertNotEquals(ExecutionEngine.Exit.INTERNAL_ERROR, exit,
                 () -> "seed " + seed + " ring " + ring + ": " + m.engine.report());
+    }
+
+    /**
+     * Turns on paging over an identity map of the first 4 MiB whose entries are randomly
+     * not present, read-only or supervisor-only (the tables and handlers stay usable), with
+     * 4 KiB pages, a 4 MiB page, or PAE.
+     */
+    private static void randomPaging(Machine m, SplittableRandom rnd) {
+        Cpu c = m.cpu;
+        int pd = 0x300000, pt = 0x301000;
+        int kind = rnd.nextInt(3);
+        if (kind == 2) {
+            // PAE: PDPT at pd, one page directory, one page table for the first 2 MiB, a 2 MiB page after it
+            int pdpt = pd, dir = pd + 0x1000, tab = pd + 0x2000;
+            m.mem.write64(pdpt, dir | 1);
+            for (int i = 1; i < 4; i++) {
+                m.mem.write64(pdpt + 8L * i, 0);
+            }
+            m.mem.write64(dir, tab | 7);
+            m.mem.write64(dir + 8, 0x200000 | 0x87);
+            for (int i = 0; i < 512; i++) {
+                m.mem.write64(tab + 8L * i, (long) (i << 12) | randomBits(rnd, i));
+            }
+            c.writeCr(4, c.cr4 | Cpu.CR4_PAE);
+        } else {
+            for (int i = 0; i < 1024; i++) {
+                m.mem.write32(pd + 4L * i, 0);
+            }
+            if (kind == 0) {
+                m.mem.write32(pd, pt | 7);
+                for (int i = 0; i < 1024; i++) {
+                    m.mem.write32(pt + 4L * i, (i << 12) | randomBits(rnd, i));
+                }
+            } else {
+                m.mem.write32(pd, 0x87);   // one 4 MiB page
+                c.writeCr(4, c.cr4 | Cpu.CR4_PSE);
+            }
+        }
+        c.writeCr(3, pd);
+        c.writeCr(0, c.cr0 | Cpu.CR0_PG | (rnd.nextBoolean() ? Cpu.CR0_WP : 0));
+    }
+
+    /** Present/writable/user bits for page {@code i}: tables, handlers, stacks and the TSS stay mapped. */
+    private static int randomBits(SplittableRandom rnd, int i) {
+        boolean system = i < 0x10 || (i >= 0x300 && i < 0x304);
+        if (system) {
+            return 7;
+        }
+        int bits = rnd.nextInt(8);   // P, R/W, U/S at random...
+        if (rnd.nextInt(6) != 0) {
+            bits |= 1;               // ...but mostly present
+        }
+        return bits;
     }
 
     private static long checksum(Machine m) {
