@@ -16,7 +16,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
  * beside it must be untouched. Each seed that once broke this is kept in {@link #REGRESSIONS}.
  */
 class FuzzTest {
-    /** Seeds that exposed engine bugs (kept so they stay fixed). */
     /**
      * Seeds that exposed engine bugs (kept so they stay fixed). Ring: seeds below 1,000,000 run
      * at CPL 0, the others at CPL 3.
