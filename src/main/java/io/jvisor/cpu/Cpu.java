@@ -139,6 +139,7 @@ public final class Cpu {
         java.util.Arrays.fill(dr, 0);
         dr[6] = 0xffff0ff0;
         dr[7] = 0x400;
+        dataWatch = false;
         for (int s = 0; s < 6; s++) {
             setSegmentCache(s, 0, 0, 0xffff, 0x93);
         }
@@ -195,7 +196,7 @@ public final class Cpu {
         wTag = tlb.tag[wk];
         wPhys = tlb.phys[wk];
         alignmentCheck = newCpl == 3 && (cr0 & CR0_AM) != 0 && (eflagsBase & Flags.AC) != 0;
-        if (alignmentCheck) {
+        if (alignmentCheck || dataWatch) {
             rTag = NO_TAGS;
             wTag = NO_TAGS;
         }
@@ -206,6 +207,53 @@ public final class Cpu {
         boolean on = cpl == 3 && (cr0 & CR0_AM) != 0 && (eflagsBase & Flags.AC) != 0;
         if (on != alignmentCheck) {
             setCpl(cpl);
+        }
+    }
+
+    /** True while DR7 enables a data breakpoint: every access takes the slow path, which checks them. */
+    boolean dataWatch;
+
+    /** MOV to DRn with the architectural fixed bits (SDM 17.2.3, 17.2.4). */
+    public void writeDebugRegister(int n, int v) {
+        dr[n] = n == 6 ? (v | 0xffff0ff0) & ~0x1000 : n == 7 ? (v | 0x400) & ~0xd800 : v;
+        boolean watch = false;
+        for (int k = 0; k < 4; k++) {
+            int rw = (dr[7] >>> (16 + 4 * k)) & 3;
+            if ((dr[7] & (3 << (2 * k))) != 0 && (rw == 1 || rw == 3)) {
+                watch = true;
+            }
+        }
+        dataWatch = watch;
+        setCpl(cpl);
+    }
+
+    /**
+     * Data breakpoints (SDM 17.2.4-17.2.5, 17.3.1.2): an enabled DRn with R/W = 01 (writes) or
+     * 11 (reads and writes) whose LEN-aligned range overlaps the access sets DR6.Bn, and the
+     * #DB trap is delivered once the instruction completes.
+     */
+    private void watch(int lin, int size, boolean write) {
+        int dr7 = dr[7];
+        for (int k = 0; k < 4; k++) {
+            if ((dr7 & (3 << (2 * k))) == 0) {
+                continue;
+            }
+            int rw = (dr7 >>> (16 + 4 * k)) & 3;
+            if (rw == 1 && !write || rw != 1 && rw != 3) {
+                continue;
+            }
+            int len = switch ((dr7 >>> (18 + 4 * k)) & 3) {
+                case 0 -> 1;
+                case 1 -> 2;
+                case 2 -> 8;
+                default -> 4;
+            };
+            long start = dr[k] & ~(len - 1) & 0xffffffffL;
+            long a = lin & 0xffffffffL;
+            if (a < start + len && start < a + size) {
+                dr[6] |= 1 << k;
+                pendingDebugTrap = true;
+            }
         }
     }
 
@@ -580,7 +628,13 @@ public final class Cpu {
         if (Integer.compareUnsigned(eip, segLimit[CS]) > 0) {
             throw Fault.gp0();
         }
-        return readLin8(segBase[CS] + eip);
+        int lin = segBase[CS] + eip;
+        int page = lin >>> 12;
+        int i = page & SoftTlb.MASK;
+        if (rTag[i] == page) {
+            return ram.get(ValueLayout.JAVA_BYTE, rPhys[i] | (lin & 0xfff)) & 0xff;
+        }
+        return mem.read8(translate(lin, false, cpl == 3));   // instruction fetches never match data breakpoints
     }
 
     /**
@@ -628,6 +682,9 @@ public final class Cpu {
         if (rTag[i] == page) {
             return ram.get(ValueLayout.JAVA_BYTE, rPhys[i] | (lin & 0xfff)) & 0xff;
         }
+        if (dataWatch) {
+            watch(lin, 1, false);
+        }
         return mem.read8(translate(lin, false, cpl == 3));
     }
 
@@ -640,6 +697,9 @@ public final class Cpu {
         checkAlignment(lin, 2);
         if ((lin & 0xfff) == 0xfff) {
             return readLin8(lin) | readLin8(lin + 1) << 8;
+        }
+        if (dataWatch) {
+            watch(lin, 2, false);
         }
         return mem.read16(translate(lin, false, cpl == 3));
     }
@@ -654,6 +714,9 @@ public final class Cpu {
         if ((lin & 0xfff) > 0xffc) {
             return readLin16(lin) | readLin16(lin + 2) << 16;
         }
+        if (dataWatch) {
+            watch(lin, 4, false);
+        }
         return mem.read32(translate(lin, false, cpl == 3));
     }
 
@@ -663,6 +726,9 @@ public final class Cpu {
         if (wTag[i] == page) {
             ram.set(ValueLayout.JAVA_BYTE, wPhys[i] | (lin & 0xfff), (byte) v);
             return;
+        }
+        if (dataWatch) {
+            watch(lin, 1, true);
         }
         mem.write8(translate(lin, true, cpl == 3), v);
     }
@@ -680,6 +746,9 @@ public final class Cpu {
             writeLin8(lin, v);
             writeLin8(lin + 1, v >>> 8);
             return;
+        }
+        if (dataWatch) {
+            watch(lin, 2, true);
         }
         mem.write16(translate(lin, true, cpl == 3), v);
     }
@@ -699,6 +768,9 @@ public final class Cpu {
                 writeLin8(lin + k, v >>> (8 * k));
             }
             return;
+        }
+        if (dataWatch) {
+            watch(lin, 4, true);
         }
         mem.write32(translate(lin, true, cpl == 3), v);
     }

@@ -119,6 +119,7 @@ public final class ExecutionEngine {
                     events++;
                     prev = null;
                     pendingStepTrap = false;
+                    cpu.pendingDebugTrap = false;   // the faulting instruction did not complete: no data-breakpoint trap
                     InterruptDelivery.deliverEvent(cpu, f.vector, InterruptDelivery.EXCEPTION, f.hasErrorCode,
                             f.errorCode, cpu.eip, true);
                 }
@@ -228,6 +229,7 @@ public final class ExecutionEngine {
             } else {
                 pendingStepTrap = false;
                 cpu.dr[6] |= 0x4000;   // BS: single-step trap
+                cpu.pendingDebugTrap = false;   // one #DB reports a data breakpoint hit too (DR6 has both)
                 InterruptDelivery.deliverEvent(cpu, Fault.DB, InterruptDelivery.EXCEPTION, false, 0, cpu.eip);
             }
         }

@@ -610,9 +610,7 @@ final class Interpreter {
             }
             case Op.MOV_DR_R -> {
                 SystemOps.requireCpl0(c);
-                int n = debugReg(i.reg);
-                int v = r[i.rm];
-                c.dr[n] = n == 6 ? (v | 0xffff0ff0) & ~0x1000 : n == 7 ? (v | 0x400) & ~0xd800 : v;
+                c.writeDebugRegister(debugReg(i.reg), r[i.rm]);
             }
             default -> throw Fault.ud();
         }

@@ -257,4 +257,38 @@ class InstructionTest {
             assertTrue((m.cpu.dr[6] & 0x4000) != 0, "DR6.BS");
         }
     }
+
+    /** DR0 watching the dword at DATA with R/W and LEN from {@code rwLen} (bits 16-19 of DR7 for DR0). */
+    private static Machine watched(int rwLen, int... code) {
+        Machine m = new Machine();
+        m.cpu.writeDebugRegister(0, Machine.DATA);
+        m.cpu.writeDebugRegister(7, 0x1 | (rwLen << 16));   // L0
+        m.code(code);
+        return m;
+    }
+
+    @Test
+    void dataBreakpointsTrapAfterTheAccess() {
+        // mov [DATA+2], ax hits a write watch on DATA..DATA+3 (R/W 01, LEN 11 = 4 bytes)
+        try (Machine m = watched(0xd, 0x66, 0xa3, 0x02, 0x00, 0x02, 0x00, 0x90, 0xf4)) {
+            assertEquals(Fault.DB, m.runToVector());
+            assertEquals(Machine.CODE + 6, m.stackTop(0), "a trap: return address after the mov");
+            assertEquals(1, m.cpu.dr[6] & 0xf, "DR6.B0");
+        }
+        // a read does not hit a write-only watch; the hlt then runs (and halts in ring 0: no vector)
+        try (Machine m = watched(0xd, 0xa1, 0x00, 0x00, 0x02, 0x00, 0xf4)) {
+            assertEquals(ExecutionEngine.Exit.HALTED, m.run(1000));
+            assertEquals(-1, m.vectorTaken());
+        }
+        // R/W 11 catches reads
+        try (Machine m = watched(0xf, 0xa1, 0x00, 0x00, 0x02, 0x00, 0x90, 0xf4)) {
+            assertEquals(Fault.DB, m.runToVector());
+            assertEquals(Machine.CODE + 5, m.stackTop(0));
+        }
+        // a byte outside the 4-byte range does not hit
+        try (Machine m = watched(0xd, 0xa2, 0x04, 0x00, 0x02, 0x00, 0xf4)) {
+            assertEquals(ExecutionEngine.Exit.HALTED, m.run(1000));
+            assertEquals(-1, m.vectorTaken());
+        }
+    }
 }
