@@ -5,6 +5,7 @@ import io.jvisor.devices.AcpiTables;
 import io.jvisor.devices.DebugConsole;
 import io.jvisor.devices.DebugExit;
 import io.jvisor.devices.DualPic;
+import io.jvisor.devices.FpuErrorLatch;
 import io.jvisor.devices.I8042;
 import io.jvisor.devices.PcSpeakerPort;
 import io.jvisor.devices.PciHostBridge;
@@ -48,6 +49,8 @@ final class PcPlatform {
     final PciHostBridge pci = new PciHostBridge();
     final AcpiPm acpi;
     final DebugConsole debugcon;
+    /** FERR# to IRQ 13, cleared by a write to port 0xF0 (wire the CPU's x87 to it). */
+    final FpuErrorLatch fpuError;
     final AcpiTables.Layout acpiLayout;
     private final TimedDevice[] timed;
 
@@ -61,6 +64,8 @@ final class PcPlatform {
         kbc = new I8042(pic.irq(1), pic.irq(12), power::reset, a20);
         acpi = new AcpiPm(clock, pic.irq(9), power::powerOff, power::reset);
         debugcon = new DebugConsole(debugOut);
+        fpuError = new FpuErrorLatch(pic.irq(13));
+        io.register(FpuErrorLatch.PORT, 1, fpuError);
 
         io.register(DualPic.MASTER_COMMAND, 2, pic);
         io.register(DualPic.SLAVE_COMMAND, 2, pic);

@@ -84,6 +84,7 @@ public final class VirtualMachine implements AutoCloseable {
             }
         }, log);
         cpu.interrupts = platform.pic;
+        cpu.fpu.ferr = platform.fpuError::ferr;   // CR0.NE = 0: x87 errors reach the guest as IRQ 13
         cpu.tscSource = clock::nanos;   // a 1 GHz TSC on the VM's clock
         Runnable wake = () -> {
             Thread t = vcpuThread;

@@ -100,4 +100,37 @@ class PlatformPowerTest {
         VmExitStatus st = run(p, true);
         assertEquals((0x21 << 1) | 1, st.status(), st.reason());
     }
+
+    /** With CR0.NE clear, an unmasked x87 exception reaches the guest as IRQ 13 (PC/AT FERR# wiring). */
+    @Test
+    void x87ErrorRaisesIrq13WhenNeIsClear(@TempDir Path dir) throws Exception {
+        byte[] img = new byte[0x10000];
+        Arrays.fill(img, (byte) 0xf4);
+        int[] handler = {0xb0, 0x13, 0xe6, 0xf4};                  // mov al,0x13 ; out 0xf4,al
+        int[] main = {
+            0x31, 0xc0, 0x8e, 0xd8, 0x8e, 0xd0, 0xbc, 0x00, 0x7c,     // ds = ss = 0, sp = 0x7c00
+            0xc7, 0x06, 0xd4, 0x01, 0x00, 0xff,                       // IVT[0x75] = f000:ff00
+            0xc7, 0x06, 0xd6, 0x01, 0x00, 0xf0,
+            0xe4, 0xa1, 0x24, 0xdf, 0xe6, 0xa1,                       // unmask IRQ 13 on the slave
+            0xdb, 0xe3,                                               // fninit
+            0xc7, 0x06, 0x00, 0x05, 0x7b, 0x03,                       // control word: zero-divide unmasked
+            0xd9, 0x2e, 0x00, 0x05,                                   // fldcw [0x500]
+            0xd9, 0xe8, 0xd9, 0xee, 0xde, 0xf9,                       // fld1 ; fldz ; fdivp -> #Z pending
+            0x9b,                                                     // fwait: FERR#
+            0xfb, 0xf4, 0xeb, 0xfd};                                  // sti ; hlt
+        for (int i = 0; i < handler.length; i++) {
+            img[0xff00 + i] = (byte) handler[i];
+        }
+        for (int i = 0; i < main.length; i++) {
+            img[0xe000 + i] = (byte) main[i];
+        }
+        int[] reset = {0xea, 0x00, 0xe0, 0x00, 0xf0};
+        for (int i = 0; i < reset.length; i++) {
+            img[0xfff0 + i] = (byte) reset[i];
+        }
+        Path p = dir.resolve("ferr.bin");
+        Files.write(p, img);
+        VmExitStatus st = run(p, true);
+        assertEquals((0x13 << 1) | 1, st.status(), st.reason());
+    }
 }
