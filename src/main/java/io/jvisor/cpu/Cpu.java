@@ -210,6 +210,22 @@ public final class Cpu {
         }
     }
 
+    /** Physical address mask: bit 20 is cleared while the A20 gate is closed (PC/AT address wrap at 1 MiB). */
+    long a20Mask = -1L;
+
+    /** Opens or closes the A20 gate (i8042 output port bit 1 or port 0x92 bit 1, OR-ed by the chipset). */
+    public void setA20(boolean enabled) {
+        long m = enabled ? -1L : ~0x100000L;
+        if (m != a20Mask) {
+            a20Mask = m;
+            flushTlb();
+        }
+    }
+
+    public boolean a20Enabled() {
+        return a20Mask == -1L;
+    }
+
     /** True while DR7 enables a data breakpoint: every access takes the slow path, which checks them. */
     boolean dataWatch;
 
@@ -850,6 +866,7 @@ public final class Cpu {
             global = walker.global && (cr4 & CR4_PGE) != 0;
             canWrite = walker.dirty && (walker.writable || (!user && (cr0 & CR0_WP) == 0));
         }
+        pa &= a20Mask;
         long page = pa & ~0xfffL;
         int shift = (cr0 & CR0_PG) != 0 ? walker.largeShift : 0;
         if (mem.isRamPage(page)) {

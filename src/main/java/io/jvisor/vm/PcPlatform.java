@@ -54,14 +54,24 @@ final class PcPlatform {
     final AcpiTables.Layout acpiLayout;
     private final TimedDevice[] timed;
 
+    private boolean a20FromKbc = true, a20From92;
+
     PcPlatform(PhysicalMemory mem, IoBus io, VmClock clock, OutputStream serialOut, OutputStream debugOut,
-               Power power, Consumer<String> log) {
-        IntConsumer a20 = enabled -> { };   // A20 masking is not emulated: the line is always enabled
+               Power power, Consumer<String> log, Consumer<Boolean> a20) {
+        // the chipset opens A20 when either the i8042 output port or port 0x92 asks for it
+        IntConsumer kbcA20 = on -> {
+            a20FromKbc = on != 0;
+            a20.accept(a20FromKbc || a20From92);
+        };
+        IntConsumer portA20 = on -> {
+            a20From92 = on != 0;
+            a20.accept(a20FromKbc || a20From92);
+        };
         pit = new Pit8254(clock, pic.irq(0));
         rtc = new Rtc146818(clock, Clock.systemUTC(), pic.irq(8));
         rtc.setMemorySize(mem.ramSize());
         com1 = new Uart16550(Uart16550.COM1_BASE, pic.irq(Uart16550.COM1_IRQ), clock, serialOut);
-        kbc = new I8042(pic.irq(1), pic.irq(12), power::reset, a20);
+        kbc = new I8042(pic.irq(1), pic.irq(12), power::reset, kbcA20);
         acpi = new AcpiPm(clock, pic.irq(9), power::powerOff, power::reset);
         debugcon = new DebugConsole(debugOut);
         fpuError = new FpuErrorLatch(pic.irq(13));
@@ -76,7 +86,7 @@ final class PcPlatform {
         io.register(com1.base(), Uart16550.PORT_COUNT, com1);
         io.register(0x60, 1, kbc);
         io.register(0x64, 1, kbc);
-        io.register(PortA92.PORT, 1, new PortA92(power::reset, a20));
+        io.register(PortA92.PORT, 1, new PortA92(power::reset, portA20));
         pci.register(io);
         acpi.register(io);
         io.register(DebugConsole.PORT, 1, debugcon);

@@ -82,7 +82,7 @@ public final class VirtualMachine implements AutoCloseable {
             public void debugExit(int status) {
                 end(status, "guest wrote to the debug-exit port", false);
             }
-        }, log);
+        }, log, enabled -> cpu.setA20(enabled));
         cpu.interrupts = platform.pic;
         cpu.fpu.ferr = platform.fpuError::ferr;   // CR0.NE = 0: x87 errors reach the guest as IRQ 13
         cpu.tscSource = clock::nanos;   // a 1 GHz TSC on the VM's clock

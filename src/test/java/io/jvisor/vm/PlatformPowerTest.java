@@ -133,4 +133,34 @@ class PlatformPowerTest {
         VmExitStatus st = run(p, true);
         assertEquals((0x13 << 1) | 1, st.status(), st.reason());
     }
+
+    /** The A20 gate: closed through the i8042 output port, addresses wrap at 1 MiB; port 0x92 opens it again. */
+    @Test
+    void a20GateWrapsAtOneMegabyte(@TempDir Path dir) throws Exception {
+        byte[] img = new byte[0x10000];
+        Arrays.fill(img, (byte) 0xf4);
+        int[] main = {
+            0x31, 0xc0, 0x8e, 0xd8,                                   // ds = 0
+            0xb8, 0xff, 0xff, 0x8e, 0xc0,                             // es = 0xffff
+            0xb0, 0xd1, 0xe6, 0x64, 0xb0, 0xcd, 0xe6, 0x60,           // i8042: write output port, A20 off
+            0xc6, 0x06, 0x00, 0x00, 0x11,                             // mov byte [0], 0x11
+            0x26, 0xc6, 0x06, 0x10, 0x00, 0x22,                       // mov byte [es:0x10], 0x22 (linear 1 MiB)
+            0xa0, 0x00, 0x00, 0x3c, 0x22, 0x75, 0x15,                 // [0] must now be 0x22, else fail
+            0xb0, 0x02, 0xe6, 0x92,                                   // port 0x92: A20 on
+            0x26, 0xc6, 0x06, 0x10, 0x00, 0x33,                       // mov byte [es:0x10], 0x33
+            0xa0, 0x00, 0x00, 0x3c, 0x22, 0x75, 0x04,                 // [0] must still be 0x22, else fail
+            0xb0, 0x00, 0xe6, 0xf4,                                   // pass
+            0xb0, 0x01, 0xe6, 0xf4};                                  // fail
+        for (int i = 0; i < main.length; i++) {
+            img[0xe000 + i] = (byte) main[i];
+        }
+        int[] reset = {0xea, 0x00, 0xe0, 0x00, 0xf0};
+        for (int i = 0; i < reset.length; i++) {
+            img[0xfff0 + i] = (byte) reset[i];
+        }
+        Path p = dir.resolve("a20.bin");
+        Files.write(p, img);
+        VmExitStatus st = run(p, true);
+        assertEquals(1, st.status(), st.reason());
+    }
 }
