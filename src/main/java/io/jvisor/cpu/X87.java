@@ -1139,22 +1139,9 @@ public final class X87 {
         }
         boolean tiny = e < emin;
         int shift = 64 - p + (tiny ? emin - e : 0);
-        long kept;
-        boolean half, sticky;
-        if (shift < 64) {
-            kept = m >>> shift;
-            long lost = m << (64 - shift);
-            half = lost < 0;
-            sticky = (lost << 1) != 0;
-        } else if (shift == 64) {
-            kept = 0;
-            half = m < 0;
-            sticky = (m << 1) != 0;
-        } else {
-            kept = 0;
-            half = false;
-            sticky = true;
-        }
+        long kept = shiftOut(m, shift);
+        int lost = lostBits(m, shift);
+        boolean half = (lost & LOST_HALF) != 0, sticky = (lost & LOST_STICKY) != 0;
         boolean inexact = half || sticky;
         boolean up = roundsUp(rc, neg, kept, half, sticky);
         if (up) {
@@ -1200,6 +1187,25 @@ public final class X87 {
 
     private static boolean overflowsToInfinity(int rc, boolean neg) {
         return rc == RC_NEAREST || (rc == RC_UP && !neg) || (rc == RC_DOWN && neg);
+    }
+
+    private static final int LOST_HALF = 1, LOST_STICKY = 2;
+
+    /** {@code m} shifted right by {@code shift} (0 when the shift is 64 or more). */
+    private static long shiftOut(long m, long shift) {
+        return shift < 64 ? m >>> shift : 0;
+    }
+
+    /**
+     * What a right shift of {@code m} by {@code shift} (at least 1) loses: LOST_HALF when the
+     * most significant lost bit is set, LOST_STICKY when any lower lost bit is.
+     */
+    private static int lostBits(long m, long shift) {
+        if (shift > 64) {
+            return m != 0 ? LOST_STICKY : 0;
+        }
+        long lost = shift == 64 ? m : m << (64 - shift);
+        return (lost < 0 ? LOST_HALF : 0) | ((lost << 1) != 0 ? LOST_STICKY : 0);
     }
 
     /** Whether a magnitude truncated to {@code kept} (with the given lost bits) is incremented under rc. */
@@ -1249,22 +1255,9 @@ public final class X87 {
      */
     private static long roundToIntMagnitude(Fpu f, boolean neg, int e, long m, int rc) {
         int shift = 63 - e;
-        long kept;
-        boolean half, sticky;
-        if (shift < 64) {
-            kept = m >>> shift;
-            long lost = m << (64 - shift);
-            half = lost < 0;
-            sticky = (lost << 1) != 0;
-        } else if (shift == 64) {
-            kept = 0;
-            half = m < 0;
-            sticky = (m << 1) != 0;
-        } else {
-            kept = 0;
-            half = false;
-            sticky = m != 0;
-        }
+        long kept = shiftOut(m, shift);
+        int lost = lostBits(m, shift);
+        boolean half = (lost & LOST_HALF) != 0, sticky = (lost & LOST_STICKY) != 0;
         boolean up = roundsUp(rc, neg, kept, half, sticky);
         f.tFlags = (half || sticky ? PE : 0) | (up ? C1 : 0);
         return up ? kept + 1 : kept;
@@ -1321,22 +1314,9 @@ public final class X87 {
             return;
         }
         long shift = 1 - BIAS - e;                          // denormal result
-        long kept;
-        boolean half, sticky;
-        if (shift < 64) {
-            kept = m >>> shift;
-            long lost = m << (64 - shift);
-            half = lost < 0;
-            sticky = (lost << 1) != 0;
-        } else if (shift == 64) {
-            kept = 0;
-            half = m < 0;
-            sticky = (m << 1) != 0;
-        } else {
-            kept = 0;
-            half = false;
-            sticky = true;
-        }
+        long kept = shiftOut(m, shift);
+        int lost = lostBits(m, shift);
+        boolean half = (lost & LOST_HALF) != 0, sticky = (lost & LOST_STICKY) != 0;
         boolean inexact = half || sticky;
         boolean up = roundsUp(rc, neg, kept, half, sticky);
         if (up) {

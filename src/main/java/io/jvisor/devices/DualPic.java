@@ -1,7 +1,7 @@
 package io.jvisor.devices;
 
 import io.jvisor.cpu.InterruptSource;
-import io.jvisor.memory.IoDevice;
+import io.jvisor.memory.ByteIoDevice;
 
 /**
  * The PC/AT pair of 8259A interrupt controllers: the master at ports 0x20-0x21 drives the CPU's
@@ -24,7 +24,7 @@ import io.jvisor.memory.IoDevice;
  * vector bases 0x08 and 0x70, cascade on IR2, 8086 mode — with every IRQ masked except the
  * cascade. Guests reprogram them with their own ICW sequence.
  */
-public final class DualPic implements IoDevice, InterruptSource {
+public final class DualPic implements ByteIoDevice, InterruptSource {
     public static final int MASTER_COMMAND = 0x20;
     public static final int MASTER_DATA = 0x21;
     public static final int SLAVE_COMMAND = 0xa0;
@@ -117,25 +117,10 @@ public final class DualPic implements IoDevice, InterruptSource {
     }
 
     // ------------------------------------------------------------------------------------
-    // IoDevice: wider accesses split into byte accesses at consecutive ports
+    // ByteIoDevice: wider accesses are split into byte accesses at consecutive ports
 
     @Override
-    public int in(int port, int size) {
-        int value = 0;
-        for (int i = 0; i < size; i++) {
-            value |= (read8(port + i) & 0xff) << (8 * i);
-        }
-        return value;
-    }
-
-    @Override
-    public void out(int port, int size, int value) {
-        for (int i = 0; i < size; i++) {
-            write8(port + i, value >>> (8 * i));
-        }
-    }
-
-    private int read8(int port) {
+    public int read8(int port) {
         return switch (port) {
             case MASTER_COMMAND, MASTER_DATA -> master.read(port & 1);
             case SLAVE_COMMAND, SLAVE_DATA -> slave.read(port & 1);
@@ -145,7 +130,8 @@ public final class DualPic implements IoDevice, InterruptSource {
         };
     }
 
-    private void write8(int port, int value) {
+    @Override
+    public void write8(int port, int value) {
         switch (port) {
             case MASTER_COMMAND, MASTER_DATA -> master.write(port & 1, value);
             case SLAVE_COMMAND, SLAVE_DATA -> slave.write(port & 1, value);

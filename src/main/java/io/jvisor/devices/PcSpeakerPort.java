@@ -1,6 +1,6 @@
 package io.jvisor.devices;
 
-import io.jvisor.memory.IoDevice;
+import io.jvisor.memory.ByteIoDevice;
 
 /**
  * System control port B at 0x61 (the "speaker port").
@@ -18,7 +18,7 @@ import io.jvisor.memory.IoDevice;
  *
  * Starts at 0: counter 2's gate low.
  */
-public final class PcSpeakerPort implements IoDevice {
+public final class PcSpeakerPort implements ByteIoDevice {
     public static final int PORT = 0x61;
 
     /** Immutable snapshot. */
@@ -34,12 +34,8 @@ public final class PcSpeakerPort implements IoDevice {
     }
 
     @Override
-    public int in(int port, int size) {
-        int value = 0;
-        for (int i = 0; i < size; i++) {
-            value |= (port + i == PORT ? read() : 0xff) << (8 * i);
-        }
-        return value;
+    public int read8(int port) {
+        return port == PORT ? read() : 0xff;
     }
 
     private int read() {
@@ -49,12 +45,10 @@ public final class PcSpeakerPort implements IoDevice {
     }
 
     @Override
-    public void out(int port, int size, int value) {
-        for (int i = 0; i < size; i++) {
-            if (port + i == PORT) {
-                control = (value >>> (8 * i)) & 0x0f;
-                pit.setGate(2, (control & 1) != 0);
-            }
+    public void write8(int port, int value) {
+        if (port == PORT) {
+            control = value & 0x0f;
+            pit.setGate(2, (control & 1) != 0);
         }
     }
 

@@ -1,6 +1,6 @@
 package io.jvisor.devices;
 
-import io.jvisor.memory.IoDevice;
+import io.jvisor.memory.ByteIoDevice;
 
 /**
  * The Intel 8254 programmable interval timer at ports 0x40-0x43, clocked at 1.193182 MHz.
@@ -42,7 +42,7 @@ import io.jvisor.memory.IoDevice;
  * port 0x61 bit 0 ({@link PcSpeakerPort}), which also reads OUT2 back in bit 5. Counters start
  * unprogrammed (stopped, OUT low) until the guest writes a control word and a count.
  */
-public final class Pit8254 implements IoDevice, TimedDevice {
+public final class Pit8254 implements ByteIoDevice, TimedDevice {
     public static final long FREQUENCY_HZ = 1_193_182L;
     public static final int PORT_COUNTER0 = 0x40;
     public static final int PORT_COUNTER1 = 0x41;
@@ -180,25 +180,10 @@ public final class Pit8254 implements IoDevice, TimedDevice {
     }
 
     // ------------------------------------------------------------------------------------
-    // IoDevice: wider accesses split into byte accesses at consecutive ports
+    // ByteIoDevice: wider accesses are split into byte accesses at consecutive ports
 
     @Override
-    public int in(int port, int size) {
-        int value = 0;
-        for (int i = 0; i < size; i++) {
-            value |= (read8(port + i) & 0xff) << (8 * i);
-        }
-        return value;
-    }
-
-    @Override
-    public void out(int port, int size, int value) {
-        for (int i = 0; i < size; i++) {
-            write8(port + i, (value >>> (8 * i)) & 0xff);
-        }
-    }
-
-    private int read8(int port) {
+    public int read8(int port) {
         if (port < PORT_COUNTER0 || port > PORT_COUNTER2) {
             return 0xff;
         }
@@ -206,7 +191,8 @@ public final class Pit8254 implements IoDevice, TimedDevice {
         return counters[port - PORT_COUNTER0].read(t);
     }
 
-    private void write8(int port, int value) {
+    @Override
+    public void write8(int port, int value) {
         if (port < PORT_COUNTER0 || port > PORT_CONTROL) {
             return;
         }

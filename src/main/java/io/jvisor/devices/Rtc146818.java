@@ -1,6 +1,6 @@
 package io.jvisor.devices;
 
-import io.jvisor.memory.IoDevice;
+import io.jvisor.memory.ByteIoDevice;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -50,7 +50,7 @@ import java.util.Arrays;
  *
  * <p><b>CMOS memory size</b> bytes are filled by {@link #setMemorySize(long)}.
  */
-public final class Rtc146818 implements IoDevice, TimedDevice {
+public final class Rtc146818 implements ByteIoDevice, TimedDevice {
     public static final int PORT_INDEX = 0x70;
     public static final int PORT_DATA = 0x71;
 
@@ -430,27 +430,20 @@ public final class Rtc146818 implements IoDevice, TimedDevice {
     }
 
     // ------------------------------------------------------------------------------------
-    // IoDevice: wider accesses split into byte accesses at consecutive ports
+    // ByteIoDevice: wider accesses are split into byte accesses at consecutive ports
 
     @Override
-    public int in(int port, int size) {
-        int value = 0;
-        for (int i = 0; i < size; i++) {
-            value |= (port + i == PORT_DATA ? readRegister(index) : 0xff) << (8 * i);
-        }
-        return value;
+    public int read8(int port) {
+        return port == PORT_DATA ? readRegister(index) : 0xff;
     }
 
     @Override
-    public void out(int port, int size, int value) {
-        for (int i = 0; i < size; i++) {
-            int b = (value >>> (8 * i)) & 0xff;
-            if (port + i == PORT_INDEX) {
-                index = b & 0x7f;
-                nmiDisabled = (b & 0x80) != 0;
-            } else if (port + i == PORT_DATA) {
-                writeRegister(index, b);
-            }
+    public void write8(int port, int b) {
+        if (port == PORT_INDEX) {
+            index = b & 0x7f;
+            nmiDisabled = (b & 0x80) != 0;
+        } else if (port == PORT_DATA) {
+            writeRegister(index, b);
         }
     }
 

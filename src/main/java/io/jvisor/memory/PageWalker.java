@@ -55,7 +55,7 @@ public final class PageWalker {
 
     private boolean walk32(int cr3, boolean pse, int lin, boolean write, boolean userAccess, boolean wp) {
         long pdeAddr = (cr3 & 0xfffff000L) | ((lin >>> 22) << 2);
-        int pde = mem.read32(pdeAddr);
+        long pde = mem.read32(pdeAddr) & 0xffffffffL;
         if ((pde & 1) == 0) {
             return fail(0, write, userAccess);
         }
@@ -64,51 +64,14 @@ public final class PageWalker {
             if ((pde & 0x003fe000) != 0) {
                 return fail(PF_PRESENT | PF_RSVD, write, userAccess);
             }
-            boolean u = (pde & 4) != 0, w = (pde & 2) != 0;
-            if (!permitted(u, w, write, userAccess, wp)) {
-                return fail(PF_PRESENT, write, userAccess);
-            }
-            int newPde = pde | 0x20 | (write ? 0x40 : 0);
-            if (newPde != pde) {
-                if (update) {
-                    mem.write32(pdeAddr, newPde);
-                }
-            }
-            physAddr = (pde & 0xffc00000L) | (lin & 0x3fffff);
-            largeShift = 10;
-            global = (pde & 0x100) != 0;
-            writable = w;
-            user = u;
-            dirty = (newPde & 0x40) != 0;
-            return true;
+            return leaf(-1, 0, pdeAddr, pde, (pde & 0xffc00000L) | (lin & 0x3fffff), 10, write, userAccess, wp);
         }
         long pteAddr = (pde & 0xfffff000L) | (((lin >>> 12) & 0x3ff) << 2);
-        int pte = mem.read32(pteAddr);
+        long pte = mem.read32(pteAddr) & 0xffffffffL;
         if ((pte & 1) == 0) {
             return fail(0, write, userAccess);
         }
-        boolean u = (pde & pte & 4) != 0, w = (pde & pte & 2) != 0;
-        if (!permitted(u, w, write, userAccess, wp)) {
-            return fail(PF_PRESENT, write, userAccess);
-        }
-        if ((pde & 0x20) == 0) {
-            if (update) {
-                mem.write32(pdeAddr, pde | 0x20);
-            }
-        }
-        int newPte = pte | 0x20 | (write ? 0x40 : 0);
-        if (newPte != pte) {
-            if (update) {
-                mem.write32(pteAddr, newPte);
-            }
-        }
-        physAddr = (pte & 0xfffff000L) | (lin & 0xfff);
-        largeShift = 0;
-        global = (pte & 0x100) != 0;
-        writable = w;
-        user = u;
-        dirty = (newPte & 0x40) != 0;
-        return true;
+        return leaf(pdeAddr, pde, pteAddr, pte, (pte & 0xfffff000L) | (lin & 0xfff), 0, write, userAccess, wp);
     }
 
     /** Reserved bits of PAE entries with MAXPHYADDR 36 and NX not enabled: 36..63. */
@@ -131,23 +94,7 @@ public final class PageWalker {
             if ((pde & 0x1fe000L) != 0) {
                 return fail(PF_PRESENT | PF_RSVD, write, userAccess);
             }
-            boolean u = (pde & 4) != 0, w = (pde & 2) != 0;
-            if (!permitted(u, w, write, userAccess, wp)) {
-                return fail(PF_PRESENT, write, userAccess);
-            }
-            long newPde = pde | 0x20 | (write ? 0x40 : 0);
-            if (newPde != pde) {
-                if (update) {
-                    mem.write32(pdeAddr, (int) newPde);
-                }
-            }
-            physAddr = (pde & 0xf_ffe0_0000L) | (lin & 0x1fffff);
-            largeShift = 9;
-            global = (pde & 0x100) != 0;
-            writable = w;
-            user = u;
-            dirty = (newPde & 0x40) != 0;
-            return true;
+            return leaf(-1, 0, pdeAddr, pde, (pde & 0xf_ffe0_0000L) | (lin & 0x1fffff), 9, write, userAccess, wp);
         }
         long pteAddr = (pde & 0xf_ffff_f000L) | (((lin >>> 12) & 0x1ff) << 3);
         long pte = mem.read64(pteAddr);
@@ -157,27 +104,34 @@ public final class PageWalker {
         if ((pte & PAE_RSVD) != 0) {
             return fail(PF_PRESENT | PF_RSVD, write, userAccess);
         }
-        boolean u = (pde & pte & 4) != 0, w = (pde & pte & 2) != 0;
+        return leaf(pdeAddr, pde, pteAddr, pte, (pte & 0xf_ffff_f000L) | (lin & 0xfff), 0, write, userAccess, wp);
+    }
+
+    /**
+     * The last step of a walk, alike for every format: permissions are the AND over the
+     * directory entry (if any, {@code dirAddr} >= 0) and the entry that maps the page; then the
+     * accessed bits are set, and the dirty bit on a write (SDM 4.8), in the entries' low dword.
+     */
+    private boolean leaf(long dirAddr, long dir, long entryAddr, long entry, long phys, int shift, boolean write,
+                         boolean userAccess, boolean wp) {
+        long perm = dirAddr >= 0 ? dir & entry : entry;
+        boolean u = (perm & 4) != 0, w = (perm & 2) != 0;
         if (!permitted(u, w, write, userAccess, wp)) {
             return fail(PF_PRESENT, write, userAccess);
         }
-        if ((pde & 0x20) == 0) {
-            if (update) {
-                mem.write32(pdeAddr, (int) (pde | 0x20));
-            }
+        if (dirAddr >= 0 && (dir & 0x20) == 0 && update) {
+            mem.write32(dirAddr, (int) (dir | 0x20));
         }
-        long newPte = pte | 0x20 | (write ? 0x40 : 0);
-        if (newPte != pte) {
-            if (update) {
-                mem.write32(pteAddr, (int) newPte);
-            }
+        long newEntry = entry | 0x20 | (write ? 0x40 : 0);
+        if (newEntry != entry && update) {
+            mem.write32(entryAddr, (int) newEntry);
         }
-        physAddr = (pte & 0xf_ffff_f000L) | (lin & 0xfff);
-        largeShift = 0;
-        global = (pte & 0x100) != 0;
+        physAddr = phys;
+        largeShift = shift;
+        global = (entry & 0x100) != 0;
         writable = w;
         user = u;
-        dirty = (newPte & 0x40) != 0;
+        dirty = (newEntry & 0x40) != 0;
         return true;
     }
 

@@ -51,6 +51,8 @@ public final class VirtualMachine implements AutoCloseable {
     private volatile int exitStatus = -1;
     private volatile String exitReason = "";
     private volatile boolean resetRequested;
+    /** A multiboot test kernel: a triple fault is reported as a failure, not turned into a reset. */
+    private boolean multiboot;
 
     private VirtualMachine(VmConfig config, OutputStream serialOut, OutputStream debugOut, Consumer<String> log,
                            byte[] biosImage) {
@@ -145,6 +147,7 @@ public final class VirtualMachine implements AutoCloseable {
                 LinuxLoader.load(vm.mem, vm.cpu, kernel, modules.isEmpty() ? null : modules.get(0).data(),
                         config.cmdline());
             } else if (kernel != null) {
+                vm.multiboot = true;
                 MultibootLoader.load(vm.mem, vm.cpu, kernel, config.cmdline() == null ? "" : config.cmdline(), modules);
             } else {
                 vm.mapBios();
@@ -237,8 +240,7 @@ public final class VirtualMachine implements AutoCloseable {
                         waitForEvent();
                     }
                     case SHUTDOWN -> {
-                        if (config.noReboot() || config.bios() == null && config.kernel() != null
-                                && !LinuxLoader.isBzImage(readQuietly(config.kernel()))) {
+                        if (config.noReboot() || multiboot) {
                             return new VmExitStatus(VmExitStatus.SHUTDOWN, engine.report(), CpuReport.registers(cpu));
                         }
                         return new VmExitStatus(0, "guest reset (" + engine.report() + ")", "", true);
@@ -278,14 +280,6 @@ public final class VirtualMachine implements AutoCloseable {
             }
         }
         return exit;
-    }
-
-    private static byte[] readQuietly(Path p) {
-        try {
-            return Files.readAllBytes(p);
-        } catch (IOException e) {
-            return new byte[0];
-        }
     }
 
     /** A halted vCPU with interrupts enabled: sleep until a device deadline, host input, or a stop. */

@@ -27,6 +27,24 @@ class PlatformPowerTest {
         return p;
     }
 
+    /** A 64 KiB ROM: {@code main} at F000:E000 (reached from the reset vector), {@code handler} at F000:FF00. */
+    static Path program(Path dir, String name, int[] main, int... handler) throws Exception {
+        byte[] img = new byte[0x10000];
+        Arrays.fill(img, (byte) 0xf4);
+        put(img, 0xff00, handler);
+        put(img, 0xe000, main);
+        put(img, 0xfff0, 0xea, 0x00, 0xe0, 0x00, 0xf0);                 // jmp f000:e000
+        Path p = dir.resolve(name);
+        Files.write(p, img);
+        return p;
+    }
+
+    private static void put(byte[] img, int at, int... bytes) {
+        for (int i = 0; i < bytes.length; i++) {
+            img[at + i] = (byte) bytes[i];
+        }
+    }
+
     static VmExitStatus run(Path rom, boolean noReboot) throws Exception {
         VmConfig cfg = new VmConfig(16L << 20, null, List.of(), "", rom, null, noReboot);
         try (VirtualMachine vm = VirtualMachine.create(cfg, new ByteArrayOutputStream(), m -> { })) {
@@ -72,8 +90,6 @@ class PlatformPowerTest {
     void timerInterruptWakesAHaltedCpu(@TempDir Path dir) throws Exception {
         // IVT[8] -> F000:FF00 where the handler exits through port 0xf4 with 0x21;
         // unmask IRQ0, program PIT channel 0 (mode 2), sti ; hlt
-        byte[] img = new byte[0x10000];
-        Arrays.fill(img, (byte) 0xf4);
         int[] handler = {0xb0, 0x21, 0xe6, 0xf4};                  // mov al,0x21 ; out 0xf4,al
         int[] main = {
             0x31, 0xc0, 0x8e, 0xd8,                                   // xor ax,ax ; mov ds,ax
@@ -85,18 +101,7 @@ class PlatformPowerTest {
             0xb0, 0x00, 0xe6, 0x40, 0xb0, 0x10, 0xe6, 0x40,           // count 0x1000
             0xfb, 0xf4,                                               // sti ; hlt
             0xeb, 0xfd};                                              // jmp back to hlt
-        for (int i = 0; i < handler.length; i++) {
-            img[0xff00 + i] = (byte) handler[i];
-        }
-        for (int i = 0; i < main.length; i++) {
-            img[0xe000 + i] = (byte) main[i];
-        }
-        int[] reset = {0xea, 0x00, 0xe0, 0x00, 0xf0};                 // jmp f000:e000
-        for (int i = 0; i < reset.length; i++) {
-            img[0xfff0 + i] = (byte) reset[i];
-        }
-        Path p = dir.resolve("timer.bin");
-        Files.write(p, img);
+        Path p = program(dir, "timer.bin", main, handler);
         VmExitStatus st = run(p, true);
         assertEquals((0x21 << 1) | 1, st.status(), st.reason());
     }
@@ -104,8 +109,6 @@ class PlatformPowerTest {
     /** With CR0.NE clear, an unmasked x87 exception reaches the guest as IRQ 13 (PC/AT FERR# wiring). */
     @Test
     void x87ErrorRaisesIrq13WhenNeIsClear(@TempDir Path dir) throws Exception {
-        byte[] img = new byte[0x10000];
-        Arrays.fill(img, (byte) 0xf4);
         int[] handler = {0xb0, 0x13, 0xe6, 0xf4};                  // mov al,0x13 ; out 0xf4,al
         int[] main = {
             0x31, 0xc0, 0x8e, 0xd8, 0x8e, 0xd0, 0xbc, 0x00, 0x7c,     // ds = ss = 0, sp = 0x7c00
@@ -118,18 +121,7 @@ class PlatformPowerTest {
             0xd9, 0xe8, 0xd9, 0xee, 0xde, 0xf9,                       // fld1 ; fldz ; fdivp -> #Z pending
             0x9b,                                                     // fwait: FERR#
             0xfb, 0xf4, 0xeb, 0xfd};                                  // sti ; hlt
-        for (int i = 0; i < handler.length; i++) {
-            img[0xff00 + i] = (byte) handler[i];
-        }
-        for (int i = 0; i < main.length; i++) {
-            img[0xe000 + i] = (byte) main[i];
-        }
-        int[] reset = {0xea, 0x00, 0xe0, 0x00, 0xf0};
-        for (int i = 0; i < reset.length; i++) {
-            img[0xfff0 + i] = (byte) reset[i];
-        }
-        Path p = dir.resolve("ferr.bin");
-        Files.write(p, img);
+        Path p = program(dir, "ferr.bin", main, handler);
         VmExitStatus st = run(p, true);
         assertEquals((0x13 << 1) | 1, st.status(), st.reason());
     }
@@ -137,8 +129,6 @@ class PlatformPowerTest {
     /** The A20 gate: closed through the i8042 output port, addresses wrap at 1 MiB; port 0x92 opens it again. */
     @Test
     void a20GateWrapsAtOneMegabyte(@TempDir Path dir) throws Exception {
-        byte[] img = new byte[0x10000];
-        Arrays.fill(img, (byte) 0xf4);
         int[] main = {
             0x31, 0xc0, 0x8e, 0xd8,                                   // ds = 0
             0xb8, 0xff, 0xff, 0x8e, 0xc0,                             // es = 0xffff
@@ -151,15 +141,7 @@ class PlatformPowerTest {
             0xa0, 0x00, 0x00, 0x3c, 0x22, 0x75, 0x04,                 // [0] must still be 0x22, else fail
             0xb0, 0x00, 0xe6, 0xf4,                                   // pass
             0xb0, 0x01, 0xe6, 0xf4};                                  // fail
-        for (int i = 0; i < main.length; i++) {
-            img[0xe000 + i] = (byte) main[i];
-        }
-        int[] reset = {0xea, 0x00, 0xe0, 0x00, 0xf0};
-        for (int i = 0; i < reset.length; i++) {
-            img[0xfff0 + i] = (byte) reset[i];
-        }
-        Path p = dir.resolve("a20.bin");
-        Files.write(p, img);
+        Path p = program(dir, "a20.bin", main);
         VmExitStatus st = run(p, true);
         assertEquals(1, st.status(), st.reason());
     }
