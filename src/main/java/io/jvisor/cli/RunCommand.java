@@ -1,6 +1,7 @@
 package io.jvisor.cli;
 
 import io.jvisor.boot.BootException;
+import io.jvisor.engine.EngineOptions;
 import io.jvisor.vm.VirtualMachine;
 import io.jvisor.vm.VmConfig;
 import io.jvisor.vm.VmExitStatus;
@@ -53,6 +54,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--stats", description = "Print exit counters, instructions retired and run time at the end.")
     boolean stats;
 
+    @Option(names = "--engine", paramLabel = "interp|jit",
+            description = "Execution tier: the decoded-block interpreter, or the translator to JVM bytecode (default).")
+    String engine = "jit";
+
     @Option(names = "--verbose", description = "Log device events (POST codes, unclaimed ports).")
     boolean verbose;
 
@@ -72,8 +77,13 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("jvisor: --clock must be 'real' or 'deterministic', not '" + clock + "'");
             return 2;
         }
+        EngineOptions tier = EngineOptions.named(engine);
+        if (tier == null) {
+            System.err.println("jvisor: --engine must be 'interp' or 'jit', not '" + engine + "'");
+            return 2;
+        }
         VmConfig cfg = new VmConfig(memory, kernel, initrd, append, bios, debugcon, noReboot, serialFile,
-                clock.equals("deterministic"));
+                clock.equals("deterministic"), tier);
         return runVm(cfg, stats, verbose, serialToTerminal);
     }
 
@@ -117,6 +127,7 @@ final class RunCommand implements Callable<Integer> {
                 }
                 if (stats) {
                     System.err.print(StatsTable.render(vm.cpu(), t1 - t0, vm.engine().cachedBlocks()));
+                    System.err.print(StatsTable.renderEngine(vm.engine()));
                 }
             }
             if (!st.reset()) {

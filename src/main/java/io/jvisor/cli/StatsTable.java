@@ -2,6 +2,7 @@ package io.jvisor.cli;
 
 import io.jvisor.cpu.Cpu;
 import io.jvisor.cpu.ExitReason;
+import io.jvisor.engine.ExecutionEngine;
 
 /** The exit-counter table printed by {@code --stats}, in the spirit of kvm_stat. */
 final class StatsTable {
@@ -9,6 +10,12 @@ final class StatsTable {
 
     static String render(Cpu cpu, long nanos, int blocks) {
         return render(cpu, nanos, blocks, cpu.io.unclaimedAccesses());
+    }
+
+    /** The engine in use and, for the translator, its counters. */
+    static String renderEngine(ExecutionEngine engine) {
+        String head = String.format("%-16s %14s%n", "engine", engine.options().name());
+        return engine.options().jit() ? head + engine.jitStats().report() : head;
     }
 
     static String render(Cpu cpu, long nanos, int blocks, long unclaimedPorts) {

@@ -97,6 +97,11 @@ public final class Alu {
         return sub(c, size, 0, a);
     }
 
+    /** Flags of a shift or multiply (recorded lazily): SF, ZF, PF from the result, CF and OF as given, AF clear. */
+    static void resultCfOf(Cpu c, int size, int res, boolean cf, boolean of) {
+        c.lazy(Cpu.LAZY_SHIFT, size, cf ? 1 : 0, of ? 1 : 0, res & mask(size));
+    }
+
     /** Sets the six arithmetic flags from a result the way logic instructions do, with CF/OF given. */
     static void resultFlags(Cpu c, int size, int res, boolean cf, boolean of, boolean af) {
         int f = Flags.parity(res);

@@ -37,6 +37,11 @@ public final class Cpu {
     final int[] segHi = new int[8];
     final boolean[] segReadable = new boolean[8];
     final boolean[] segWritable = new boolean[8];
+    /**
+     * Bit s set while segment s is flat: usable, base 0, offsets 0 to 4 GiB - 1, readable and
+     * writable. Translated code that assumed a flat segment checks this mask on entry.
+     */
+    public int flatSegs;
 
     public int gdtBase, gdtLimit, idtBase, idtLimit;
 
@@ -72,7 +77,9 @@ public final class Cpu {
     /** Operand size of the lazy operation: 1, 2 or 4 bytes. */
     int lazySize = 4;
     static final int LAZY_NONE = 0, LAZY_ADD = 1, LAZY_ADC = 2, LAZY_SUB = 3, LAZY_SBB = 4, LAZY_LOGIC = 5,
-            LAZY_INC = 6, LAZY_DEC = 7;
+            LAZY_INC = 6, LAZY_DEC = 7,
+            /** Shifts and multiplies: lazyA holds CF and lazyB OF (0 or 1); AF is clear. */
+            LAZY_SHIFT = 8;
 
     // ---- execution state
     public boolean halted;
@@ -311,6 +318,8 @@ public final class Cpu {
             segReadable[s] = (attr & 0x10) != 0;
             segWritable[s] = (attr & 0x10) != 0 && (type & 2) != 0;
         }
+        boolean flat = !unusable && base == 0 && segLo[s] == 0 && segHi[s] == -1 && segReadable[s] && segWritable[s];
+        flatSegs = flat ? flatSegs | (1 << s) : flatSegs & ~(1 << s);
         if (s == CS) {
             code32 = (attr & 0x4000) != 0;
         } else if (s == SS) {
@@ -379,6 +388,11 @@ public final class Cpu {
         setEflagsKeepVm(on ? f | mask : f & ~mask);
     }
 
+    /** CLI/STI: IF lives outside the lazily computed arithmetic flags, so nothing else is touched. */
+    public void setInterruptFlag(boolean on) {
+        eflagsBase = on ? eflagsBase | Flags.IF : eflagsBase & ~Flags.IF;
+    }
+
     private void setEflagsKeepVm(int v) {
         eflagsBase = (v & Flags.IMPLEMENTED) | Flags.BIT1;
         lazyOp = LAZY_NONE;
@@ -418,6 +432,7 @@ public final class Cpu {
             case LAZY_SUB -> Integer.compareUnsigned(a, b) < 0;
             case LAZY_SBB -> Integer.compareUnsigned(a, b) < 0 || (lazyCin != 0 && a == b);
             case LAZY_LOGIC -> false;
+            case LAZY_SHIFT -> a != 0;
             default -> (eflagsBase & Flags.CF) != 0;   // NONE, INC, DEC keep CF in the base
         };
     }
@@ -436,6 +451,7 @@ public final class Cpu {
             case LAZY_ADD, LAZY_ADC, LAZY_INC -> (((a ^ res) & (b ^ res)) & sb) != 0;
             case LAZY_SUB, LAZY_SBB, LAZY_DEC -> (((a ^ b) & (a ^ res)) & sb) != 0;
             case LAZY_LOGIC -> false;
+            case LAZY_SHIFT -> b != 0;
             default -> (eflagsBase & Flags.OF) != 0;
         };
     }
@@ -450,7 +466,7 @@ public final class Cpu {
             f |= Flags.CF;
         }
         f |= Flags.parity(lazyRes);
-        if (lazyOp != LAZY_LOGIC && ((lazyA ^ lazyB ^ lazyRes) & 0x10) != 0) {
+        if (lazyOp != LAZY_LOGIC && lazyOp != LAZY_SHIFT && ((lazyA ^ lazyB ^ lazyRes) & 0x10) != 0) {
             f |= Flags.AF;
         }
         if ((lazyRes & mask(lazySize)) == 0) {
@@ -639,6 +655,53 @@ public final class Cpu {
         writeLin32(lin + 4, (int) (v >>> 32));
     }
 
+    // ---- flat-segment accesses for translated code: only the 4 GiB wrap is left to check (SDM 5.3)
+
+    /** A read through segment {@code s}, known to be flat (see {@link #flatSegs}). */
+    public int readFlat8(int s, int off) {
+        return readLin8(off);
+    }
+
+    public int readFlat16(int s, int off) {
+        return Integer.compareUnsigned(off, -2) <= 0 ? readLin16(off) : read16(s, off);
+    }
+
+    public int readFlat32(int s, int off) {
+        return Integer.compareUnsigned(off, -4) <= 0 ? readLin32(off) : read32(s, off);
+    }
+
+    public void writeFlat8(int s, int off, int v) {
+        writeLin8(off, v);
+    }
+
+    public void writeFlat16(int s, int off, int v) {
+        if (Integer.compareUnsigned(off, -2) <= 0) {
+            writeLin16(off, v);
+        } else {
+            write16(s, off, v);
+        }
+    }
+
+    public void writeFlat32(int s, int off, int v) {
+        if (Integer.compareUnsigned(off, -4) <= 0) {
+            writeLin32(off, v);
+        } else {
+            write32(s, off, v);
+        }
+    }
+
+    /** {@link #rmwAddr} for a flat segment. */
+    public int rmwAddrFlat(int s, int off, int size) {
+        if (Integer.compareUnsigned(off, -size) > 0) {
+            return rmwAddr(s, off, size);
+        }
+        int page = off >>> 12;
+        if (wTag[page & SoftTlb.MASK] != page || (off & 0xfff) > 0x1000 - size) {
+            checkWritable(off, size);
+        }
+        return off;
+    }
+
     /** Reads a code byte at CS:{@code eip} for the decoder: CS limit (#GP(0)), then paging (#PF). */
     public int fetchCode8(int eip) {
         if (Integer.compareUnsigned(eip, segLimit[CS]) > 0) {
@@ -698,6 +761,10 @@ public final class Cpu {
         if (rTag[i] == page) {
             return ram.get(ValueLayout.JAVA_BYTE, rPhys[i] | (lin & 0xfff)) & 0xff;
         }
+        return readLin8Slow(lin);
+    }
+
+    private int readLin8Slow(int lin) {
         if (dataWatch) {
             watch(lin, 1, false);
         }
@@ -710,6 +777,10 @@ public final class Cpu {
         if (rTag[i] == page && (lin & 0xfff) != 0xfff) {
             return ram.get(PhysicalMemory.U16, rPhys[i] | (lin & 0xfff)) & 0xffff;
         }
+        return readLin16Slow(lin);
+    }
+
+    private int readLin16Slow(int lin) {
         checkAlignment(lin, 2);
         if ((lin & 0xfff) == 0xfff) {
             return readLin8(lin) | readLin8(lin + 1) << 8;
@@ -726,6 +797,10 @@ public final class Cpu {
         if (rTag[i] == page && (lin & 0xfff) <= 0xffc) {
             return ram.get(PhysicalMemory.U32, rPhys[i] | (lin & 0xfff));
         }
+        return readLin32Slow(lin);
+    }
+
+    private int readLin32Slow(int lin) {
         checkAlignment(lin, 4);
         if ((lin & 0xfff) > 0xffc) {
             return readLin16(lin) | readLin16(lin + 2) << 16;
@@ -743,6 +818,10 @@ public final class Cpu {
             ram.set(ValueLayout.JAVA_BYTE, wPhys[i] | (lin & 0xfff), (byte) v);
             return;
         }
+        writeLin8Slow(lin, v);
+    }
+
+    private void writeLin8Slow(int lin, int v) {
         if (dataWatch) {
             watch(lin, 1, true);
         }
@@ -756,6 +835,10 @@ public final class Cpu {
             ram.set(PhysicalMemory.U16, wPhys[i] | (lin & 0xfff), (short) v);
             return;
         }
+        writeLin16Slow(lin, v);
+    }
+
+    private void writeLin16Slow(int lin, int v) {
         checkAlignment(lin, 2);
         if ((lin & 0xfff) == 0xfff) {
             translate(lin + 1, true, cpl == 3);   // both pages must be writable before either is written
@@ -776,6 +859,10 @@ public final class Cpu {
             ram.set(PhysicalMemory.U32, wPhys[i] | (lin & 0xfff), v);
             return;
         }
+        writeLin32Slow(lin, v);
+    }
+
+    private void writeLin32Slow(int lin, int v) {
         checkAlignment(lin, 4);
         if ((lin & 0xfff) > 0xffc) {
             translate(lin, true, cpl == 3);

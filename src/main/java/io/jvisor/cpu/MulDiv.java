@@ -34,7 +34,7 @@ public final class MulDiv {
             }
         }
         // SF, ZF, PF and AF are undefined; P6 sets them from the low half
-        Alu.resultFlags(c, size, low, high, high, false);
+        Alu.resultCfOf(c, size, low, high, high);
     }
 
     /** One-operand IMUL: signed. CF=OF= the result does not fit in the low half. */
@@ -63,7 +63,7 @@ public final class MulDiv {
                 low = (int) p;
             }
         }
-        Alu.resultFlags(c, size, low, overflow, overflow, false);
+        Alu.resultCfOf(c, size, low, overflow, overflow);
     }
 
     /** Two- and three-operand IMUL: truncated signed product. */
@@ -71,7 +71,7 @@ public final class MulDiv {
         long p = (long) Alu.signExtend(a, size) * Alu.signExtend(b, size);
         int res = (int) p & Alu.mask(size);
         boolean overflow = p != Alu.signExtend(res, size);
-        Alu.resultFlags(c, size, res, overflow, overflow, false);
+        Alu.resultCfOf(c, size, res, overflow, overflow);
         return res;
     }
 

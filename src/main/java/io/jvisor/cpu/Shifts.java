@@ -69,21 +69,21 @@ public final class Shifts {
                 int res = (int) wide & m;
                 boolean cf = count <= bits && ((wide >>> bits) & 1) != 0;
                 boolean of = ((res & sb) != 0) != cf;
-                Alu.resultFlags(c, size, res, cf, of, false);
+                Alu.resultCfOf(c, size, res, cf, of);
                 return res;
             }
             case SHR -> {
                 int res = count >= bits ? 0 : (a >>> count) & m;
                 boolean cf = count <= bits && ((a >>> (count - 1)) & 1) != 0;
                 boolean of = (a & sb) != 0;
-                Alu.resultFlags(c, size, res, cf, of, false);
+                Alu.resultCfOf(c, size, res, cf, of);
                 return res;
             }
             default -> {   // SAR
                 int s = Alu.signExtend(a, size);
                 int res = (s >> Math.min(count, 31)) & m;
                 boolean cf = ((s >> Math.min(count - 1, 31)) & 1) != 0;
-                Alu.resultFlags(c, size, res, cf, false, false);
+                Alu.resultCfOf(c, size, res, cf, false);
                 return res;
             }
         }
@@ -119,7 +119,7 @@ public final class Shifts {
         int r = (int) res;
         int sb = Alu.signBit(size);
         boolean of = ((r ^ a) & sb) != 0;
-        Alu.resultFlags(c, size, r, cf, of, false);
+        Alu.resultCfOf(c, size, r, cf, of);
         return r;
     }
 
@@ -143,7 +143,7 @@ public final class Shifts {
         int r = (int) res & m;
         int sb = Alu.signBit(size);
         boolean of = ((r ^ a) & sb) != 0;
-        Alu.resultFlags(c, size, r, cf, of, false);
+        Alu.resultCfOf(c, size, r, cf, of);
         return r;
     }
 }

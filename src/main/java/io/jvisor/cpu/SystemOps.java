@@ -67,7 +67,7 @@ public final class SystemOps {
 
     public static void cli(Cpu c) {
         checkIf(c);
-        c.setFlag(Flags.IF, false);
+        c.setInterruptFlag(false);
         c.exits.inc(ExitReason.IF_TOGGLE);
     }
 
@@ -77,7 +77,7 @@ public final class SystemOps {
         if (!c.interruptsEnabled()) {
             c.interruptShadow = true;
         }
-        c.setFlag(Flags.IF, true);
+        c.setInterruptFlag(true);
         c.exits.inc(ExitReason.IF_TOGGLE);
     }
 

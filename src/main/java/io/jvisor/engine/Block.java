@@ -9,8 +9,12 @@ final class Block {
     final int byteLength;
     /** False once the page it came from was written (self-modifying code). */
     boolean valid = true;
-    /** How often the block has been entered (for the translator's hotness decisions later). */
+    /** How often the block has been entered by the interpreter (the translator's hotness count). */
     long entries;
+    /** Its tier-1 code once translated (published by the translator thread), else null. */
+    volatile Translation translation;
+    /** Set when the block was handed to the translator (vCPU thread; reset on eviction). */
+    volatile boolean translationRequested;
 
     /**
      * Two remembered successors (a loop's taken and fall-through exits), valid while the soft
@@ -22,6 +26,16 @@ final class Block {
     int succEpoch0, succEpoch1;
     int succCsBase0, succCsBase1;
     int succMode0, succMode1;
+
+    /** How many instructions precede the one at byte offset {@code offset} (a fault's position in the block). */
+    int indexAt(int offset) {
+        for (int k = 0; k < insns.length; k++) {
+            if (insns[k].offset == offset) {
+                return k;
+            }
+        }
+        return 0;
+    }
 
     Block(long key, Insn[] insns, int byteLength) {
         this.key = key;

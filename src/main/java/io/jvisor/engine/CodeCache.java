@@ -27,8 +27,12 @@ final class CodeCache {
     private final Map<Integer, List<Block>> byPage = new HashMap<>();
     private final Block[] fast = new Block[1 << FAST_BITS];
 
-    CodeCache(Cpu cpu) {
+    /** The translator whose translations hang on these blocks, or null (interpreter only). */
+    private final Translator translator;
+
+    CodeCache(Cpu cpu, Translator translator) {
         this.cpu = cpu;
+        this.translator = translator;
         this.decoder = new Decoder(cpu);
         cpu.mem.setCodeWriteListener(this::invalidatePage);
     }
@@ -113,6 +117,9 @@ final class CodeCache {
         cpu.exits.inc(ExitReason.SMC_INVALIDATE);
         for (Block b : list) {
             b.valid = false;
+            if (translator != null) {
+                translator.dropped(b);
+            }
             blocks.remove(b.key);
             int slot = (int) (b.key ^ (b.key >>> FAST_BITS)) & (fast.length - 1);
             if (fast[slot] == b) {
@@ -126,6 +133,9 @@ final class CodeCache {
         for (List<Block> list : byPage.values()) {
             for (Block b : list) {
                 b.valid = false;
+                if (translator != null) {
+                    translator.dropped(b);
+                }
             }
         }
         byPage.clear();

@@ -38,11 +38,34 @@ public final class ExecutionEngine {
     private final Breakpoints breakpoints;
     private String report = "";
 
+    private final EngineOptions options;
+    /** Tier 1, or null when only the interpreter runs. */
+    private final Translator translator;
+    private final JitStats jitStats = new JitStats();
+    /** At most this many instructions run inside translated code between two visits of the dispatcher. */
+    private static final long MAX_CHAIN = 1 << 16;
+
+    /** An engine with the tier chosen by the system properties ({@link EngineOptions#fromSystemProperties()}). */
     public ExecutionEngine(Cpu cpu) {
+        this(cpu, EngineOptions.fromSystemProperties());
+    }
+
+    public ExecutionEngine(Cpu cpu, EngineOptions options) {
         this.cpu = cpu;
+        this.options = options;
         this.interp = new Interpreter(cpu);
-        this.cache = new CodeCache(cpu);
+        this.translator = options.jit() ? new Translator(options, jitStats) : null;
+        this.cache = new CodeCache(cpu, translator);
         this.breakpoints = new Breakpoints(cpu);
+    }
+
+    public EngineOptions options() {
+        return options;
+    }
+
+    /** Translator counters (all zero for the interpreter). */
+    public JitStats jitStats() {
+        return jitStats;
     }
 
     public Cpu cpu() {
@@ -60,6 +83,11 @@ public final class ExecutionEngine {
 
     public String report() {
         return report;
+    }
+
+    /** Forgets all decoded and translated code (tests that rewrite a whole machine between runs). */
+    public void flushCode() {
+        cache.flush();
     }
 
     public int cachedBlocks() {
@@ -111,7 +139,7 @@ public final class ExecutionEngine {
                     } else {
                         Block b = next(prev);
                         prev = null;
-                        runBlock(b);
+                        runBlock(b, Math.min(limit - events, cpu.instructions + MAX_CHAIN));
                         prev = b;
                         cpu.clearResumeFlag();
                     }
@@ -182,15 +210,34 @@ public final class ExecutionEngine {
         return Integer.compareUnsigned(eip + s.byteLength - 1, cpu.segLimit[Cpu.CS]) <= 0;
     }
 
-    private void runBlock(Block b) {
-        b.entries++;
+    private void runBlock(Block b, long stopAt) {
+        Translation t = b.translation;
+        if (t == null && translator != null && b.entries++ == translator.threshold() && b.key >= 0) {
+            translator.request(b, cpu.flatSegs);
+            t = b.translation;
+        }
+        if (t != null && (cpu.flatSegs & t.flatNeeded) == t.flatNeeded) {
+            int start = cpu.eip;
+            jitStats.entries++;
+            try {
+                int retired = t.run(cpu, interp, b, stopAt);   // run() itself counts loops and REP iterations
+                cpu.instructions += retired;
+            } catch (Fault f) {
+                int off = cpu.eip - start;
+                int k = b.indexAt((b.key & 1) != 0 ? off : off & 0xffff);
+                cpu.instructions += k - t.syncedAt[k];
+                throw f;
+            }
+            return;
+        }
         Insn[] insns = b.insns;
         for (Insn i : insns) {
             int before = cpu.eip;
             interp.execute(i);
             cpu.instructions++;
-            if (cpu.eip != before + i.len || !b.valid || cpu.halted) {
-                // a taken branch, a 16-bit IP wrap, a repeated string op, or this block's page was written
+            if (cpu.eip != before + i.len || !b.valid || cpu.halted || cpu.interruptShadow) {
+                // a taken branch, a 16-bit IP wrap, a repeated string op, this block's page was written,
+                // or STI opened an interrupt shadow (the dispatcher steps the next instruction)
                 return;
             }
         }

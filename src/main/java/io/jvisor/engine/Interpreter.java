@@ -2,6 +2,7 @@ package io.jvisor.engine;
 
 import io.jvisor.cpu.Alu;
 import io.jvisor.cpu.Bcd;
+import io.jvisor.cpu.Branch;
 import io.jvisor.cpu.BitOps;
 import io.jvisor.cpu.Cpu;
 import io.jvisor.cpu.CpuId;
@@ -94,13 +95,7 @@ final class Interpreter {
 
     /** Near branch target with the operand-size wrap and the CS limit check. */
     private int branch(int target, boolean o32) {
-        if (!o32) {
-            target &= 0xffff;
-        }
-        if (Integer.compareUnsigned(target, c.segLimit[Cpu.CS]) > 0) {
-            throw Fault.gp0();
-        }
-        return target;
+        return Branch.near(c, target, o32);
     }
 
     private int countReg(boolean a32) {
@@ -336,15 +331,11 @@ final class Interpreter {
                 return;
             }
             case Op.CALL_REL -> {
-                int t = branch(next + i.imm, i.o32);
-                c.push(size, next);
-                c.eip = t;
+                Branch.call(c, size, i.o32, next + i.imm, next);
                 return;
             }
             case Op.CALL_E -> {
-                int t = branch(readE(i, size), i.o32);
-                c.push(size, next);
-                c.eip = t;
+                Branch.call(c, size, i.o32, readE(i, size), next);
                 return;
             }
             case Op.JMP_E -> {
@@ -352,9 +343,7 @@ final class Interpreter {
                 return;
             }
             case Op.RET, Op.RET_I -> {
-                int t = c.peek(size, 0);
-                c.eip = branch(t, i.o32);
-                c.setSp(c.sp() + size + (i.op == Op.RET_I ? i.imm : 0));
+                Branch.ret(c, size, i.o32, i.op == Op.RET_I ? i.imm : 0);
                 return;
             }
             case Op.LOOP, Op.LOOPZ, Op.LOOPNZ -> {

@@ -204,7 +204,7 @@ final class OpcodeTable {
         set(0xf8, CLC, 0, 0);
         set(0xf9, STC, 0, 0);
         set(0xfa, CLI, 0, 0);
-        set(0xfb, STI, 0, END);
+        set(0xfb, STI, 0, 0);   // the block goes on: the interrupt shadow covers the next instruction only
         set(0xfc, CLD, 0, 0);
         set(0xfd, STD, 0, 0);
         group(0xfe, BYTE, e(INC_E, 0, LOCKABLE), e(DEC_E, 0, LOCKABLE), e(UD, 0, END), e(UD, 0, END),

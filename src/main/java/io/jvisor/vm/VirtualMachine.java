@@ -67,7 +67,7 @@ public final class VirtualMachine implements AutoCloseable {
             deterministic = null;
             clock = VmClock.real();
         }
-        this.engine = new ExecutionEngine(cpu);
+        this.engine = new ExecutionEngine(cpu, config.engine());
         io.setLog(log);
         platform = new PcPlatform(mem, io, clock, serialOut, debugOut, new PcPlatform.Power() {
             @Override

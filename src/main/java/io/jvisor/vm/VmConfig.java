@@ -1,5 +1,7 @@
 package io.jvisor.vm;
 
+import io.jvisor.engine.EngineOptions;
+
 import java.nio.file.Path;
 import java.util.List;
 
@@ -16,10 +18,22 @@ import java.util.List;
  * @param noReboot    a reset ends the VM instead of restarting it
  * @param serial      where COM1 output goes: a file, or null for standard output
  * @param deterministicClock VM time from instructions retired (1 ns each) instead of the host clock
+ * @param engine      the execution tier (interpreter, or translator with its settings)
  */
 public record VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
-                       boolean noReboot, Path serial, boolean deterministicClock) {
+                       boolean noReboot, Path serial, boolean deterministicClock, EngineOptions engine) {
     public static final long DEFAULT_MEMORY = 128L << 20;
+
+    /** With the engine the system properties choose ({@link EngineOptions#fromSystemProperties()}). */
+    public VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
+                    boolean noReboot, Path serial, boolean deterministicClock) {
+        this(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock,
+                EngineOptions.fromSystemProperties());
+    }
+
+    public VmConfig withEngine(EngineOptions e) {
+        return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock, e);
+    }
 
     public VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
                     boolean noReboot) {

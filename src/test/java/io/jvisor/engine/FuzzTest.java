@@ -23,7 +23,12 @@ class FuzzTest {
      *       expired (events now count against it).
      */
     static final long[] REGRESSIONS = {1524};
-    static final int SEEDS_PER_RING = 10000;
+    /**
+     * 10,000 seeds per ring on the interpreter; on the translator tier, which translates every
+     * block before its first run (about a millisecond each), 2,000 (DifferentialTest runs
+     * 100,000 more sequences on it, compared against the interpreter).
+     */
+    static final int SEEDS_PER_RING = EngineOptions.fromSystemProperties().jit() ? 2000 : 10000;
 
     @Test
     void randomCodeNeverEscapesItsVm() {
@@ -42,6 +47,8 @@ class FuzzTest {
                 }
             }
             assertEquals(before, checksum(bystander), "another VM's memory changed");
+            System.out.println("FuzzTest: " + (2 * SEEDS_PER_RING + REGRESSIONS.length) + " seeds on the "
+                    + EngineOptions.fromSystemProperties().name() + " tier");
         }
     }
 

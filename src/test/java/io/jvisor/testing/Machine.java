@@ -1,6 +1,7 @@
 package io.jvisor.testing;
 
 import io.jvisor.cpu.Cpu;
+import io.jvisor.engine.EngineOptions;
 import io.jvisor.engine.ExecutionEngine;
 import io.jvisor.memory.IoBus;
 import io.jvisor.memory.PhysicalMemory;
@@ -22,10 +23,15 @@ public final class Machine implements AutoCloseable {
     public final Cpu cpu;
     public final ExecutionEngine engine;
 
+    /** A machine whose engine tier comes from the system properties (the suite's tier seam). */
     public Machine(long ramBytes) {
+        this(ramBytes, EngineOptions.fromSystemProperties());
+    }
+
+    public Machine(long ramBytes, EngineOptions tier) {
         mem = new PhysicalMemory(ramBytes);
         cpu = new Cpu(mem, io);
-        engine = new ExecutionEngine(cpu);
+        engine = new ExecutionEngine(cpu, tier);
         setUpTables();
     }
 
@@ -67,6 +73,11 @@ public final class Machine implements AutoCloseable {
         mem.write32(TSS + 8, 0x10);
         mem.write16(TSS + 0x66, 0x68);   // I/O bitmap base beyond the limit: no port allowed at CPL > IOPL
         mem.write32(VECTOR_SLOT, -1);
+        setUpCpu();
+    }
+
+    /** The CPU half of {@link #setUpTables()}: protected mode, ring 0, the tables' registers, EIP at {@link #CODE}. */
+    public void setUpCpu() {
         cpu.gdtBase = GDT;
         cpu.gdtLimit = 6 * 8 - 1;
         cpu.idtBase = IDT;

@@ -1,5 +1,6 @@
 package io.jvisor.vm;
 
+import io.jvisor.engine.EngineOptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -57,8 +58,10 @@ class DebianGuestTest {
     static Run boot(String kernel, String initrd, long memory, String input) throws Exception {
         Path serial = Files.createTempFile("jvisor-serial", ".log");
         try {
+            // the tier of this test run, with the translator as users run it (hot blocks, background thread)
+            EngineOptions tier = EngineOptions.fromSystemProperties().jit() ? EngineOptions.JIT : EngineOptions.INTERPRETER;
             VmConfig cfg = new VmConfig(memory, guestDir().resolve(kernel), List.of(guestDir().resolve(initrd)),
-                    CMDLINE, null, null, true, serial);
+                    CMDLINE, null, null, true, serial).withEngine(tier);
             try (VirtualMachine vm = VirtualMachine.create(cfg, new ByteArrayOutputStream(), m -> { })) {
                 var exec = Executors.newSingleThreadExecutor();
                 try {

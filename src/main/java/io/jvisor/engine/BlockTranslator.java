@@ -1,0 +1,845 @@
+package io.jvisor.engine;
+
+import io.jvisor.cpu.Alu;
+import io.jvisor.cpu.Branch;
+import io.jvisor.cpu.Cpu;
+import io.jvisor.cpu.Flags;
+import io.jvisor.cpu.InterruptSource;
+import io.jvisor.cpu.MulDiv;
+import io.jvisor.cpu.Shifts;
+import io.jvisor.cpu.SystemOps;
+
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassHierarchyResolver;
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.constant.MethodTypeDesc;
+
+import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_long;
+import static java.lang.constant.ConstantDescs.CD_void;
+
+/**
+ * Tier 1: turns one decoded {@link Block} into the bytecode of a {@link Translation}
+ * subclass (DESIGN.md section 3). Operands are resolved here, once: register numbers,
+ * displacements, immediates, operand sizes and segment flatness become constants, so each
+ * guest instruction is a few loads and one call to the same {@code cpu} semantics the
+ * {@link Interpreter} calls ({@code Alu}, {@code Shifts}, {@code MulDiv}, {@code Branch},
+ * {@code SystemOps}, the {@code Cpu} access paths). Instructions without a specialised form
+ * call {@link Interpreter#execute} on their decoded {@link Insn}: one meaning, two ways to
+ * run it.
+ *
+ * <p>EIP is stored before every instruction that can fault, so a fault anywhere in the
+ * block leaves the exact state of the faulting instruction. After every memory write the
+ * block's validity is checked: code that writes into its own block leaves it at the next
+ * instruction boundary. A block whose last instruction branches back to its own start loops
+ * inside the method until the instruction bound given by the engine.
+ */
+final class BlockTranslator {
+    static final ClassDesc CD_CPU = desc(Cpu.class), CD_INTERP = desc(Interpreter.class), CD_BLOCK = desc(Block.class),
+            CD_INSN = desc(Insn.class), CD_TRANSLATION = desc(Translation.class), CD_ALU = desc(Alu.class),
+            CD_SHIFTS = desc(Shifts.class), CD_MULDIV = desc(MulDiv.class), CD_BRANCH = desc(Branch.class),
+            CD_SYSOPS = desc(SystemOps.class), CD_IRQ = desc(InterruptSource.class);
+    static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_int, CD_CPU, CD_INTERP, CD_BLOCK, CD_long);
+    private static final MethodTypeDesc I_I = MethodTypeDesc.of(CD_int, CD_int), I_II = MethodTypeDesc.of(CD_int, CD_int, CD_int),
+            I_III = MethodTypeDesc.of(CD_int, CD_int, CD_int, CD_int), V_II = MethodTypeDesc.of(CD_void, CD_int, CD_int),
+            V_III = MethodTypeDesc.of(CD_void, CD_int, CD_int, CD_int), I_V = MethodTypeDesc.of(CD_int),
+            V_I = MethodTypeDesc.of(CD_void, CD_int), Z_I = MethodTypeDesc.of(CD_boolean, CD_int),
+            V_IZ = MethodTypeDesc.of(CD_void, CD_int, CD_boolean), Z_V = MethodTypeDesc.of(CD_boolean),
+            ALU3 = MethodTypeDesc.of(CD_int, CD_CPU, CD_int, CD_int, CD_int),
+            ALU2 = MethodTypeDesc.of(CD_int, CD_CPU, CD_int, CD_int),
+            SHIFT = MethodTypeDesc.of(CD_int, CD_CPU, CD_int, CD_int, CD_int, CD_int),
+            NEAR = MethodTypeDesc.of(CD_int, CD_CPU, CD_int, CD_boolean),
+            CALL = MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_boolean, CD_int, CD_int),
+            RET = MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_boolean, CD_int),
+            STATIC_V = MethodTypeDesc.of(CD_void, CD_CPU), STATIC_I = MethodTypeDesc.of(CD_int, CD_CPU),
+            EXECUTE = MethodTypeDesc.of(CD_void, CD_INSN);
+
+    // local variable slots of run()
+    private static final int THIS = 0, C = 1, INTERP = 2, B = 3, STOP_AT = 4, R = 6, EIP0 = 7, LIN = 8, V = 9;
+
+    private static ClassDesc desc(Class<?> k) {
+        return ClassDesc.of(k.getName());
+    }
+
+    private final ClassFile classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
+            ClassHierarchyResolver.ofClassLoading(BlockTranslator.class.getClassLoader())));
+
+    /** The class file and the segments it assumed flat. */
+    record Result(byte[] bytes, int flatNeeded, int[] syncedAt) { }
+
+    /** Per-block emission state. */
+    private final class Emitter {
+        final CodeBuilder cb;
+        final Insn[] insns;
+        final boolean code32;
+        /** Segments that were flat when the block became hot and stay so through the block (no segment loads before use). */
+        int flatAvailable;
+        int flatNeeded;
+        Label top;
+        /**
+         * Instructions of the current pass already added to {@code c.instructions}: the count is
+         * made exact before each instruction run by the interpreter (RDTSC, I/O and device time
+         * read it), and {@link #syncedAt} tells the engine, for a fault at instruction k, how
+         * many of the k before it were counted already.
+         */
+        int synced;
+        final int[] syncedAt;
+        /** The instruction being emitted follows an STI: it runs in the interrupt shadow, after it interrupts are due. */
+        boolean afterSti;
+
+        Emitter(CodeBuilder cb, Insn[] insns, boolean code32, int flatAvailable) {
+            this.cb = cb;
+            this.insns = insns;
+            this.code32 = code32;
+            this.flatAvailable = flatAvailable;
+            this.syncedAt = new int[insns.length];
+        }
+
+        /** Returns {@code retired} instructions of this pass, less those already counted. */
+        void returnRetired(int retired) {
+            cb.loadConstant(retired - synced);
+            cb.ireturn();
+        }
+
+        /** Brings {@code c.instructions} up to the {@code k} instructions before instruction k. */
+        void syncCount(int k) {
+            if (k > synced) {
+                cb.aload(C);
+                cb.dup();
+                cb.getfield(CD_CPU, "instructions", CD_long);
+                cb.loadConstant((long) (k - synced));
+                cb.ladd();
+                cb.putfield(CD_CPU, "instructions", CD_long);
+                synced = k;
+            }
+        }
+
+        // ---------------------------------------------------------------- EIP and exits
+
+        void eipAt(int off) {
+            cb.iload(EIP0);
+            if (off != 0) {
+                cb.loadConstant(off);
+                cb.iadd();
+            }
+            if (!code32) {
+                cb.loadConstant(0xffff);
+                cb.iand();
+            }
+        }
+
+        void storeEip(int off) {
+            cb.aload(C);
+            eipAt(off);
+            cb.putfield(CD_CPU, "eip", CD_int);
+        }
+
+        /** Leaves the method with EIP at {@code off} after {@code retired} instructions. */
+        void exitAt(int off, int retired) {
+            storeEip(off);
+            returnRetired(retired);
+        }
+
+        /** After a memory write: if it hit this block's own code, leave at the next instruction. */
+        void checkValid(int nextOff, int retired) {
+            Label ok = cb.newLabel();
+            cb.aload(B);
+            cb.getfield(CD_BLOCK, "valid", CD_boolean);
+            cb.ifne(ok);
+            exitAt(nextOff, retired);
+            cb.labelBinding(ok);
+        }
+
+        // ---------------------------------------------------------------- registers
+
+        void readReg(int n, int size) {
+            if (size == 4) {
+                cb.aload(R);
+                cb.loadConstant(n);
+                cb.iaload();
+            } else if (size == 2) {
+                cb.aload(R);
+                cb.loadConstant(n);
+                cb.iaload();
+                cb.loadConstant(0xffff);
+                cb.iand();
+            } else {
+                cb.aload(C);
+                cb.loadConstant(n);
+                cb.invokevirtual(CD_CPU, "reg8", I_I);
+            }
+        }
+
+        /** Pushes what a register store needs under its value; {@link #endStoreReg} completes it. */
+        void beginStoreReg(int n, int size) {
+            if (size == 4) {
+                cb.aload(R);
+                cb.loadConstant(n);
+            } else {
+                cb.aload(C);
+                cb.loadConstant(n);
+                cb.loadConstant(size);
+            }
+        }
+
+        void endStoreReg(int size) {
+            if (size == 4) {
+                cb.iastore();
+            } else {
+                cb.invokevirtual(CD_CPU, "setReg", V_III);
+            }
+        }
+
+        // ---------------------------------------------------------------- memory operands
+
+        boolean flat(int seg) {
+            if ((flatAvailable & (1 << seg)) != 0) {
+                flatNeeded |= 1 << seg;
+                return true;
+            }
+            return false;
+        }
+
+        /** The effective address (offset in its segment) of the ModRM memory operand. */
+        void ea(Insn i) {
+            cb.loadConstant(i.disp);
+            if (i.base >= 0) {
+                cb.aload(R);
+                cb.loadConstant(i.base);
+                cb.iaload();
+                cb.iadd();
+            }
+            if (i.index >= 0) {
+                cb.aload(R);
+                cb.loadConstant(i.index);
+                cb.iaload();
+                if (i.a32 && i.scale != 0) {
+                    cb.loadConstant(i.scale);
+                    cb.ishl();
+                }
+                cb.iadd();
+            }
+            if (!i.a32) {
+                cb.loadConstant(0xffff);
+                cb.iand();
+            }
+        }
+
+        /** Stack [c, seg, off] to the value read. */
+        void read(int seg, int size) {
+            String name = (flat(seg) ? "readFlat" : "read") + size * 8;
+            cb.invokevirtual(CD_CPU, name, I_II);
+        }
+
+        /** Stack [c, seg, off, value] to nothing. */
+        void write(int seg, int size) {
+            String name = (flat(seg) ? "writeFlat" : "write") + size * 8;
+            cb.invokevirtual(CD_CPU, name, V_III);
+        }
+
+        void loadE(Insn i, int size) {
+            if (i.mod == 3) {
+                readReg(i.rm, size);
+            } else {
+                cb.aload(C);
+                cb.loadConstant(i.seg);
+                ea(i);
+                read(i.seg, size);
+            }
+        }
+
+        void beginWriteE(Insn i, int size) {
+            if (i.mod == 3) {
+                beginStoreReg(i.rm, size);
+            } else {
+                cb.aload(C);
+                cb.loadConstant(i.seg);
+                ea(i);
+            }
+        }
+
+        void endWriteE(Insn i, int size) {
+            if (i.mod == 3) {
+                endStoreReg(size);
+            } else {
+                write(i.seg, size);
+            }
+        }
+
+        /** Read-modify-write operand: proves a memory destination writable first (faults come before any change). */
+        void rmwBegin(Insn i, int size) {
+            if (i.mod != 3) {
+                cb.aload(C);
+                cb.loadConstant(i.seg);
+                ea(i);
+                cb.loadConstant(size);
+                cb.invokevirtual(CD_CPU, flat(i.seg) ? "rmwAddrFlat" : "rmwAddr", I_III);
+                cb.istore(LIN);
+            }
+        }
+
+        void rmwStorePrefix(Insn i, int size) {
+            if (i.mod == 3) {
+                beginStoreReg(i.rm, size);
+            } else {
+                cb.aload(C);
+                cb.iload(LIN);
+            }
+        }
+
+        void rmwLoad(Insn i, int size) {
+            if (i.mod == 3) {
+                readReg(i.rm, size);
+            } else {
+                cb.aload(C);
+                cb.iload(LIN);
+                cb.invokevirtual(CD_CPU, "readLin" + size * 8, I_I);
+            }
+        }
+
+        void rmwStore(Insn i, int size) {
+            if (i.mod == 3) {
+                endStoreReg(size);
+            } else {
+                cb.invokevirtual(CD_CPU, "writeLin" + size * 8, V_II);
+            }
+        }
+
+        // ---------------------------------------------------------------- ALU
+
+        /** Pushes what {@link #aluEnd} needs below the two operands. */
+        void aluBegin(int size) {
+            cb.aload(C);
+            cb.loadConstant(size);
+        }
+
+        /** Stack [c, size, a, b] to the result, with the flags recorded as {@link Alu#op} records them. */
+        void aluEnd(int sub) {
+            switch (sub) {
+                case Alu.ADD -> cb.invokestatic(CD_ALU, "add", ALU3);
+                case Alu.ADC -> cb.invokestatic(CD_ALU, "adc", ALU3);
+                case Alu.SBB -> cb.invokestatic(CD_ALU, "sbb", ALU3);
+                case Alu.SUB, Alu.CMP -> cb.invokestatic(CD_ALU, "sub", ALU3);
+                case Alu.OR -> {
+                    cb.ior();
+                    cb.invokestatic(CD_ALU, "logic", ALU2);
+                }
+                case Alu.AND -> {
+                    cb.iand();
+                    cb.invokestatic(CD_ALU, "logic", ALU2);
+                }
+                default -> {
+                    cb.ixor();
+                    cb.invokestatic(CD_ALU, "logic", ALU2);
+                }
+            }
+        }
+
+        void condition(int cc) {
+            cb.aload(C);
+            cb.loadConstant(cc);
+            cb.invokevirtual(CD_CPU, "condition", Z_I);
+        }
+
+        // ---------------------------------------------------------------- instructions
+
+        /** True for the instructions that can neither fault nor read EIP: no EIP store needed before them. */
+        boolean cannotFault(Insn i) {
+            return switch (i.op) {
+                case Op.NOP, Op.INC_R, Op.DEC_R, Op.MOV_RI, Op.XCHG_AR, Op.ALU_AI, Op.TEST_AI, Op.CLC, Op.STC,
+                     Op.CLD, Op.STD, Op.CMC -> true;
+                case Op.ALU_EG, Op.ALU_GE, Op.ALU_EI, Op.TEST_EG, Op.TEST_EI, Op.MOV_EG, Op.MOV_GE, Op.MOV_EI,
+                     Op.MOVZX, Op.MOVSX, Op.INC_E, Op.DEC_E, Op.NOT, Op.NEG, Op.SHIFT, Op.CMOV, Op.SETCC,
+                     Op.IMUL_GE, Op.IMUL_GEI -> i.mod == 3;
+                case Op.LEA -> true;
+                default -> false;
+            };
+        }
+
+        /** Emits instruction {@code k}; returns false when it used the generic path (the interpreter). */
+        void emit(int k) {
+            Insn i = insns[k];
+            boolean last = k == insns.length - 1;
+            int off = i.offset, nextOff = i.offset + i.len, size = i.size;
+            if (afterSti) {
+                // the shadow covers exactly this instruction: the dispatcher delivers nothing before it ends
+                cb.aload(C);
+                cb.loadConstant(0);
+                cb.putfield(CD_CPU, "interruptShadow", CD_boolean);
+            }
+            if (!cannotFault(i)) {
+                storeEip(off);
+            }
+            if (!specialised(i)) {
+                syncCount(k);
+            }
+            syncedAt[k] = synced;
+            switch (i.op) {
+                case Op.NOP, Op.NOP_E -> { }
+                case Op.ALU_EG, Op.ALU_EI -> {
+                    boolean imm = i.op == Op.ALU_EI;
+                    if (i.sub == Alu.CMP) {
+                        aluBegin(size);
+                        loadE(i, size);
+                        operandB(i, imm, size);
+                        aluEnd(Alu.SUB);
+                        cb.pop();
+                    } else {
+                        rmwBegin(i, size);
+                        rmwStorePrefix(i, size);
+                        aluBegin(size);
+                        rmwLoad(i, size);
+                        operandB(i, imm, size);
+                        aluEnd(i.sub);
+                        rmwStore(i, size);
+                        afterWrite(i, nextOff, k);
+                    }
+                }
+                case Op.ALU_GE, Op.ALU_AI -> {
+                    int dst = i.op == Op.ALU_GE ? i.reg : Cpu.EAX;
+                    if (i.sub != Alu.CMP) {
+                        beginStoreReg(dst, size);
+                    }
+                    aluBegin(size);
+                    readReg(dst, size);
+                    if (i.op == Op.ALU_GE) {
+                        loadE(i, size);
+                    } else {
+                        cb.loadConstant(i.imm & Alu.mask(size));
+                    }
+                    aluEnd(i.sub);
+                    if (i.sub != Alu.CMP) {
+                        endStoreReg(size);
+                    } else {
+                        cb.pop();
+                    }
+                }
+                case Op.INC_R, Op.DEC_R -> {
+                    beginStoreReg(i.reg, size);
+                    cb.aload(C);
+                    cb.loadConstant(size);
+                    readReg(i.reg, size);
+                    cb.invokestatic(CD_ALU, i.op == Op.INC_R ? "inc" : "dec", ALU2);
+                    endStoreReg(size);
+                }
+                case Op.INC_E, Op.DEC_E, Op.NEG -> {
+                    rmwBegin(i, size);
+                    rmwStorePrefix(i, size);
+                    cb.aload(C);
+                    cb.loadConstant(size);
+                    rmwLoad(i, size);
+                    cb.invokestatic(CD_ALU, i.op == Op.INC_E ? "inc" : i.op == Op.DEC_E ? "dec" : "neg", ALU2);
+                    rmwStore(i, size);
+                    afterWrite(i, nextOff, k);
+                }
+                case Op.NOT -> {
+                    rmwBegin(i, size);
+                    rmwStorePrefix(i, size);
+                    rmwLoad(i, size);
+                    cb.loadConstant(Alu.mask(size));
+                    cb.ixor();
+                    rmwStore(i, size);
+                    afterWrite(i, nextOff, k);
+                }
+                case Op.TEST_EG, Op.TEST_EI, Op.TEST_AI -> {
+                    cb.aload(C);
+                    cb.loadConstant(size);
+                    if (i.op == Op.TEST_AI) {
+                        readReg(Cpu.EAX, size);
+                    } else {
+                        loadE(i, size);
+                    }
+                    if (i.op == Op.TEST_EG) {
+                        readReg(i.reg, size);
+                    } else {
+                        cb.loadConstant(i.imm);
+                    }
+                    cb.iand();
+                    cb.invokestatic(CD_ALU, "logic", ALU2);
+                    cb.pop();
+                }
+                case Op.MOV_RI -> {
+                    beginStoreReg(i.reg, size);
+                    cb.loadConstant(i.imm);
+                    endStoreReg(size);
+                }
+                case Op.MOV_EG, Op.MOV_EI -> {
+                    beginWriteE(i, size);
+                    if (i.op == Op.MOV_EG) {
+                        readReg(i.reg, size);
+                    } else {
+                        cb.loadConstant(i.imm);
+                    }
+                    endWriteE(i, size);
+                    afterWrite(i, nextOff, k);
+                }
+                case Op.MOV_GE -> {
+                    beginStoreReg(i.reg, size);
+                    loadE(i, size);
+                    endStoreReg(size);
+                }
+                case Op.MOVZX, Op.MOVSX -> {
+                    beginStoreReg(i.reg, size);
+                    loadE(i, i.sub);
+                    if (i.op == Op.MOVSX) {
+                        if (i.sub == 1) {
+                            cb.i2b();
+                        } else {
+                            cb.i2s();
+                        }
+                    }
+                    endStoreReg(size);
+                }
+                case Op.MOV_A_M -> {
+                    beginStoreReg(Cpu.EAX, size);
+                    cb.aload(C);
+                    cb.loadConstant(i.seg);
+                    cb.loadConstant(i.a32 ? i.disp : i.disp & 0xffff);
+                    read(i.seg, size);
+                    endStoreReg(size);
+                }
+                case Op.MOV_M_A -> {
+                    cb.aload(C);
+                    cb.loadConstant(i.seg);
+                    cb.loadConstant(i.a32 ? i.disp : i.disp & 0xffff);
+                    readReg(Cpu.EAX, size);
+                    write(i.seg, size);
+                    checkValid(nextOff, k + 1);
+                }
+                case Op.LEA -> {
+                    beginStoreReg(i.reg, size);
+                    ea(i);
+                    endStoreReg(size);
+                }
+                case Op.PUSH_R, Op.PUSH_I, Op.PUSH_E -> {
+                    cb.aload(C);
+                    cb.loadConstant(size);
+                    if (i.op == Op.PUSH_R) {
+                        readReg(i.reg, size);
+                    } else if (i.op == Op.PUSH_I) {
+                        cb.loadConstant(i.imm);
+                    } else {
+                        loadE(i, size);
+                    }
+                    cb.invokevirtual(CD_CPU, "push", V_II);
+                    checkValid(nextOff, k + 1);
+                }
+                case Op.POP_R -> {
+                    // the pop (and its ESP update) happens before the register is written: POP ESP keeps the popped value
+                    cb.aload(C);
+                    cb.loadConstant(size);
+                    cb.invokevirtual(CD_CPU, "pop", I_I);
+                    cb.istore(V);
+                    beginStoreReg(i.reg, size);
+                    cb.iload(V);
+                    endStoreReg(size);
+                }
+                case Op.XCHG_AR -> {
+                    readReg(Cpu.EAX, size);
+                    cb.istore(V);
+                    beginStoreReg(Cpu.EAX, size);
+                    readReg(i.reg, size);
+                    endStoreReg(size);
+                    beginStoreReg(i.reg, size);
+                    cb.iload(V);
+                    endStoreReg(size);
+                }
+                case Op.SHIFT -> {
+                    rmwBegin(i, size);
+                    rmwStorePrefix(i, size);
+                    cb.aload(C);
+                    cb.loadConstant(i.sub);
+                    cb.loadConstant(size);
+                    rmwLoad(i, size);
+                    switch (i.opcode) {
+                        case 0xc0, 0xc1 -> cb.loadConstant(i.imm);
+                        case 0xd0, 0xd1 -> cb.loadConstant(1);
+                        default -> {
+                            cb.aload(R);
+                            cb.loadConstant(Cpu.ECX);
+                            cb.iaload();
+                            cb.loadConstant(0xff);
+                            cb.iand();
+                        }
+                    }
+                    cb.invokestatic(CD_SHIFTS, "op", SHIFT);
+                    rmwStore(i, size);
+                    afterWrite(i, nextOff, k);
+                }
+                case Op.CMOV -> {
+                    Label skip = cb.newLabel();
+                    loadE(i, size);   // read even when the condition is false (it may fault)
+                    cb.istore(V);
+                    condition(i.sub);
+                    cb.ifeq(skip);
+                    beginStoreReg(i.reg, size);
+                    cb.iload(V);
+                    endStoreReg(size);
+                    cb.labelBinding(skip);
+                }
+                case Op.SETCC -> {
+                    beginWriteE(i, 1);
+                    condition(i.sub);
+                    endWriteE(i, 1);
+                    afterWrite(i, nextOff, k);
+                }
+                case Op.IMUL_GE, Op.IMUL_GEI -> {
+                    beginStoreReg(i.reg, size);
+                    cb.aload(C);
+                    cb.loadConstant(size);
+                    if (i.op == Op.IMUL_GE) {
+                        readReg(i.reg, size);
+                        loadE(i, size);
+                    } else {
+                        loadE(i, size);
+                        cb.loadConstant(i.imm);
+                    }
+                    cb.invokestatic(CD_MULDIV, "imul", ALU3);
+                    endStoreReg(size);
+                }
+                case Op.CLC, Op.STC, Op.CLD, Op.STD -> {
+                    cb.aload(C);
+                    cb.loadConstant(i.op == Op.CLC || i.op == Op.STC ? Flags.CF : Flags.DF);
+                    cb.loadConstant(i.op == Op.STC || i.op == Op.STD ? 1 : 0);
+                    cb.invokevirtual(CD_CPU, "setFlag", V_IZ);
+                }
+                case Op.CMC -> {
+                    cb.aload(C);
+                    cb.loadConstant(Flags.CF);
+                    cb.aload(C);
+                    cb.invokevirtual(CD_CPU, "cf", Z_V);
+                    cb.loadConstant(1);
+                    cb.ixor();
+                    cb.invokevirtual(CD_CPU, "setFlag", V_IZ);
+                }
+                case Op.CLI, Op.STI -> {
+                    cb.aload(C);
+                    cb.invokestatic(CD_SYSOPS, i.op == Op.CLI ? "cli" : "sti", STATIC_V);
+                }
+                case Op.PUSHF -> {
+                    cb.aload(C);
+                    cb.loadConstant(size);
+                    cb.aload(C);
+                    cb.invokestatic(CD_SYSOPS, "pushfImage", STATIC_I);
+                    cb.invokevirtual(CD_CPU, "push", V_II);
+                    checkValid(nextOff, k + 1);
+                }
+                case Op.JCC, Op.JMP_REL -> {
+                    emitJump(i, k, nextOff);
+                    return;
+                }
+                case Op.CALL_REL, Op.CALL_E -> {
+                    cb.aload(C);
+                    cb.loadConstant(size);
+                    cb.loadConstant(i.o32 ? 1 : 0);
+                    if (i.op == Op.CALL_REL) {
+                        eipAt(nextOff);
+                        cb.loadConstant(i.imm);
+                        cb.iadd();
+                    } else {
+                        loadE(i, size);
+                    }
+                    eipAt(nextOff);
+                    cb.invokestatic(CD_BRANCH, "call", CALL);
+                    returnRetired(k + 1);
+                    return;
+                }
+                case Op.RET, Op.RET_I -> {
+                    cb.aload(C);
+                    cb.loadConstant(size);
+                    cb.loadConstant(i.o32 ? 1 : 0);
+                    cb.loadConstant(i.op == Op.RET_I ? i.imm : 0);
+                    cb.invokestatic(CD_BRANCH, "ret", RET);
+                    returnRetired(k + 1);
+                    return;
+                }
+                case Op.JMP_E -> {
+                    cb.aload(C);
+                    cb.aload(C);
+                    loadE(i, size);
+                    cb.loadConstant(i.o32 ? 1 : 0);
+                    cb.invokestatic(CD_BRANCH, "near", NEAR);
+                    cb.putfield(CD_CPU, "eip", CD_int);
+                    returnRetired(k + 1);
+                    return;
+                }
+                default -> {
+                    emitGeneric(k, last, nextOff);
+                    return;
+                }
+            }
+            if (last) {
+                exitAt(nextOff, k + 1);
+            } else {
+                interruptWindow(nextOff, k + 1);
+            }
+        }
+
+        /** After the instruction in an STI shadow: leave if an interrupt can now be taken (SDM 6.8.3). */
+        void interruptWindow(int nextOff, int retired) {
+            if (!afterSti) {
+                return;
+            }
+            Label stay = cb.newLabel();
+            cb.aload(C);
+            cb.getfield(CD_CPU, "interrupts", CD_IRQ);
+            cb.invokeinterface(CD_IRQ, "hasInterrupt", Z_V);
+            cb.ifeq(stay);
+            cb.aload(C);
+            cb.invokevirtual(CD_CPU, "interruptsEnabled", Z_V);
+            cb.ifeq(stay);
+            exitAt(nextOff, retired);
+            cb.labelBinding(stay);
+        }
+
+        /** True for the instructions this class emits itself; the others run through the interpreter. */
+        boolean specialised(Insn i) {
+            return switch (i.op) {
+                case Op.NOP, Op.NOP_E, Op.ALU_EG, Op.ALU_EI, Op.ALU_GE, Op.ALU_AI, Op.INC_R, Op.DEC_R, Op.INC_E,
+                     Op.DEC_E, Op.NEG, Op.NOT, Op.TEST_EG, Op.TEST_EI, Op.TEST_AI, Op.MOV_RI, Op.MOV_EG, Op.MOV_EI,
+                     Op.MOV_GE, Op.MOVZX, Op.MOVSX, Op.MOV_A_M, Op.MOV_M_A, Op.LEA, Op.PUSH_R, Op.PUSH_I, Op.PUSH_E,
+                     Op.POP_R, Op.XCHG_AR, Op.SHIFT, Op.CMOV, Op.SETCC, Op.IMUL_GE, Op.IMUL_GEI, Op.CLC, Op.STC,
+                     Op.CLD, Op.STD, Op.CMC, Op.CLI, Op.STI, Op.PUSHF, Op.JCC, Op.JMP_REL, Op.CALL_REL, Op.CALL_E,
+                     Op.RET, Op.RET_I, Op.JMP_E -> true;
+                default -> false;
+            };
+        }
+
+        /** The B operand of an E,G or E,I ALU form. */
+        void operandB(Insn i, boolean imm, int size) {
+            if (imm) {
+                cb.loadConstant(i.imm & Alu.mask(size));
+            } else {
+                readReg(i.reg, size);
+            }
+        }
+
+        void afterWrite(Insn i, int nextOff, int k) {
+            if (i.mod != 3) {
+                checkValid(nextOff, k + 1);
+            }
+        }
+
+        /** Any instruction: the interpreter runs its decoded form; leave if it did not fall through. */
+        void emitGeneric(int k, boolean last, int nextOff) {
+            cb.aload(INTERP);
+            cb.aload(B);
+            cb.getfield(CD_BLOCK, "insns", CD_INSN.arrayType());
+            cb.loadConstant(k);
+            cb.aaload();
+            cb.invokevirtual(CD_INTERP, "execute", EXECUTE);
+            if (last) {
+                returnRetired(k + 1);
+                return;
+            }
+            // a repeated string instruction with iterations left keeps EIP; a write may have hit this block
+            Label leave = cb.newLabel(), go = cb.newLabel();
+            cb.aload(C);
+            cb.getfield(CD_CPU, "eip", CD_int);
+            eipAt(nextOff);
+            cb.if_icmpne(leave);
+            cb.aload(B);
+            cb.getfield(CD_BLOCK, "valid", CD_boolean);
+            cb.ifne(go);
+            cb.labelBinding(leave);
+            returnRetired(k + 1);
+            cb.labelBinding(go);
+            interruptWindow(nextOff, k + 1);
+        }
+
+        /** Jcc / JMP rel: the CS limit check of the target, or a loop back to this block's start. */
+        void emitJump(Insn i, int k, int nextOff) {
+            Label notTaken = cb.newLabel();
+            if (i.op == Op.JCC) {
+                condition(i.sub);
+                cb.ifeq(notTaken);
+            }
+            int rel = nextOff + i.imm;
+            boolean selfLoop = i.o32 && code32 && rel == 0;
+            if (selfLoop) {
+                // c.instructions += k + 1; loop while below the engine's bound (the start passed its limit check on entry)
+                Label done = cb.newLabel();
+                cb.aload(C);
+                cb.dup();
+                cb.getfield(CD_CPU, "instructions", CD_long);
+                cb.loadConstant((long) (k + 1 - synced));
+                cb.ladd();
+                cb.putfield(CD_CPU, "instructions", CD_long);
+                cb.aload(C);
+                cb.getfield(CD_CPU, "instructions", CD_long);
+                cb.lload(STOP_AT);
+                cb.lcmp();
+                cb.ifge(done);
+                cb.goto_(top);
+                cb.labelBinding(done);
+                storeEip(0);
+                cb.loadConstant(0);
+                cb.ireturn();
+            } else {
+                cb.aload(C);
+                cb.aload(C);
+                eipAt(nextOff);
+                cb.loadConstant(i.imm);
+                cb.iadd();
+                cb.loadConstant(i.o32 ? 1 : 0);
+                cb.invokestatic(CD_BRANCH, "near", NEAR);
+                cb.putfield(CD_CPU, "eip", CD_int);
+                returnRetired(k + 1);
+            }
+            cb.labelBinding(notTaken);
+            if (i.op == Op.JCC) {
+                exitAt(nextOff, k + 1);
+            }
+        }
+    }
+
+    /**
+     * Translates {@code b}. {@code flatSegs} is the CPU's {@link Cpu#flatSegs} when the block
+     * became hot: segments flat then are accessed without segment checks, and the engine
+     * enters the translation only while they still are.
+     */
+    Result translate(Block b, int flatSegs) {
+        boolean code32 = (b.key & 1) != 0;
+        int[] needed = new int[1];
+        int[][] synced = new int[1][];
+        byte[] bytes = classFile.build(ClassDesc.of("io.jvisor.engine.TranslatedBlock"), clb -> {
+            clb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
+            clb.withSuperclass(CD_TRANSLATION);
+            clb.withMethodBody(ConstantDescs.INIT_NAME, ConstantDescs.MTD_void, ClassFile.ACC_PUBLIC, cb -> {
+                cb.aload(THIS);
+                cb.invokespecial(CD_TRANSLATION, ConstantDescs.INIT_NAME, ConstantDescs.MTD_void);
+                cb.return_();
+            });
+            clb.withMethodBody("run", MTD_RUN, ClassFile.ACC_FINAL, cb -> {
+                Emitter e = new Emitter(cb, b.insns, code32, flatSegs & 0x3f);
+                cb.aload(C);
+                cb.getfield(CD_CPU, "r", CD_int.arrayType());
+                cb.astore(R);
+                cb.aload(C);
+                cb.getfield(CD_CPU, "eip", CD_int);
+                cb.istore(EIP0);
+                cb.loadConstant(0);
+                cb.istore(LIN);
+                cb.loadConstant(0);
+                cb.istore(V);
+                e.top = cb.newLabel();
+                cb.labelBinding(e.top);
+                for (int k = 0; k < b.insns.length; k++) {
+                    Insn i = b.insns[k];
+                    if (i.op == Op.LXS) {
+                        e.flatAvailable = 0;   // a segment load: later instructions make no flatness assumption
+                    }
+                    e.emit(k);
+                    e.afterSti = i.op == Op.STI;
+                }
+                needed[0] = e.flatNeeded;
+                synced[0] = e.syncedAt;
+            });
+        });
+        return new Result(bytes, needed[0], synced[0]);
+    }
+}

@@ -1,0 +1,55 @@
+package io.jvisor.engine;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** Translator counters for {@code --stats}: written by the translator thread and the vCPU, read at any time. */
+public final class JitStats {
+    final LongAdder queued = new LongAdder();
+    final LongAdder translated = new LongAdder();
+    final LongAdder bytecodeBytes = new LongAdder();
+    final LongAdder live = new LongAdder();
+    final LongAdder invalidated = new LongAdder();
+    final LongAdder evicted = new LongAdder();
+    final LongAdder nanos = new LongAdder();
+    final LongAdder failures = new LongAdder();
+    /** Entries into translated code (vCPU thread only). */
+    long entries;
+    volatile String lastFailure = "";
+
+    public long translated() {
+        return translated.sum();
+    }
+
+    public long entries() {
+        return entries;
+    }
+
+    public long failures() {
+        return failures.sum();
+    }
+
+    public String lastFailure() {
+        return lastFailure;
+    }
+
+    /** One line per counter, in the layout of the {@code --stats} table. */
+    public String report() {
+        StringBuilder sb = new StringBuilder();
+        line(sb, "jit translated", translated.sum());
+        line(sb, "jit bytecode B", bytecodeBytes.sum());
+        line(sb, "jit classes live", live.sum());
+        line(sb, "jit entries", entries);
+        line(sb, "jit invalidated", invalidated.sum());
+        line(sb, "jit evicted", evicted.sum());
+        sb.append(String.format("%-16s %14.1f ms%n", "jit time", nanos.sum() / 1e6));
+        line(sb, "jit failures", failures.sum());
+        if (!lastFailure.isEmpty()) {
+            sb.append("jit last failure: ").append(lastFailure).append(System.lineSeparator());
+        }
+        return sb.toString();
+    }
+
+    private static void line(StringBuilder sb, String name, long v) {
+        sb.append(String.format("%-16s %14d%n", name, v));
+    }
+}

@@ -1,0 +1,26 @@
+package io.jvisor.engine;
+
+import io.jvisor.cpu.Cpu;
+
+/**
+ * A block translated to JVM bytecode (tier 1). Each translation is a hidden class made by
+ * {@link BlockTranslator}, unloadable once its block drops it.
+ *
+ * <p>The contract matches one pass of the interpreter over the block: on entry {@code c.eip}
+ * is the block's first instruction; on a normal return it is the next EIP and the result is
+ * the number of instructions retired in the last pass (a block that loops on itself adds
+ * the earlier passes to {@code c.instructions} as it goes and stops looping once
+ * {@code c.instructions} reaches {@code stopAt}). A guest fault leaves as a
+ * {@link io.jvisor.cpu.Fault} with {@code c.eip} at the faulting instruction and every
+ * register and flag as that instruction found them.
+ */
+abstract class Translation {
+    /** Segments ({@link Cpu#flatSegs} bits) the code assumes flat; checked before each entry. */
+    int flatNeeded;
+    /** For a fault at instruction k: how many of the k instructions before it the code had already counted. */
+    int[] syncedAt;
+    /** Size of the generated class file, for the statistics. */
+    int bytecodeBytes;
+
+    abstract int run(Cpu c, Interpreter interp, Block b, long stopAt);
+}
