@@ -2,6 +2,7 @@ package io.jvisor.cli;
 
 import io.jvisor.conformance.Conformance286;
 import io.jvisor.conformance.Exclusions;
+import io.jvisor.engine.EngineOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -12,7 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code jvisor conformance DIR}: runs per-instruction hardware vectors against the interpreter. */
+/** {@code jvisor conformance DIR}: runs per-instruction hardware vectors on either engine. */
 @Command(name = "conformance", mixinStandardHelpOptions = true,
         description = "Run every SingleStepTests MOO vector file in DIR; print a line per failing opcode "
                 + "and 'N passed, M failed'. Exit status 0 only if nothing failed.")
@@ -24,8 +25,20 @@ final class ConformanceCommand implements Callable<Integer> {
             description = "Exclusion file (default: the built-in list of documented 286-vs-i686 differences).")
     Path exclusionsFile;
 
+    @Option(names = "--engine", paramLabel = "interp|jit",
+            description = "Engine that runs the vectors (default jit: every vector's code is translated before it runs).")
+    String engine = "jit";
+
     @Override
     public Integer call() throws IOException {
+        EngineOptions tier = EngineOptions.named(engine);
+        if (tier == null) {
+            System.err.println("jvisor: --engine must be 'interp' or 'jit', not '" + engine + "'");
+            return 2;
+        }
+        if (tier.jit()) {
+            tier = new EngineOptions(true, 0, true, EngineOptions.DEFAULT_MAX_TRANSLATIONS);   // each vector runs once: translate it first
+        }
         if (!Files.isDirectory(dir)) {
             System.err.println("jvisor: " + dir + " is not a directory");
             return 2;
@@ -44,6 +57,6 @@ final class ConformanceCommand implements Callable<Integer> {
                 ex = Exclusions.parse(in, "80286-exclusions.txt");
             }
         }
-        return Conformance286.runAll(dir, ex, System.out) == 0 ? 0 : 1;
+        return Conformance286.runAll(dir, ex, System.out, tier) == 0 ? 0 : 1;
     }
 }

@@ -3,6 +3,7 @@ package io.jvisor.conformance;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jvisor.cpu.Cpu;
+import io.jvisor.engine.EngineOptions;
 import io.jvisor.engine.ExecutionEngine;
 import io.jvisor.memory.IoBus;
 import io.jvisor.memory.PhysicalMemory;
@@ -28,12 +29,18 @@ public final class Conformance286 {
 
     private final PhysicalMemory mem = new PhysicalMemory(16 << 20);
     private final Cpu cpu = new Cpu(mem, new IoBus());
-    private final ExecutionEngine engine = new ExecutionEngine(cpu);
+    private final ExecutionEngine engine;
     private final Exclusions exclusions;
     private final JsonNode metadata;
     private final Set<String> revoked;
 
     public Conformance286(Path dir, Exclusions exclusions) throws IOException {
+        this(dir, exclusions, EngineOptions.fromSystemProperties());
+    }
+
+    /** Runs the vectors on the given engine tier. */
+    public Conformance286(Path dir, Exclusions exclusions, EngineOptions tier) throws IOException {
+        this.engine = new ExecutionEngine(cpu, tier);
         this.exclusions = exclusions;
         Path meta = dir.resolve("metadata.json");
         this.metadata = Files.exists(meta) ? new ObjectMapper().readTree(meta.toFile()) : null;
@@ -246,7 +253,11 @@ public final class Conformance286 {
 
     /** Runs every file in {@code dir}, printing one line per failing opcode and the summary. Returns failures. */
     public static int runAll(Path dir, Exclusions exclusions, PrintStream out) throws IOException {
-        Conformance286 c = new Conformance286(dir, exclusions);
+        return runAll(dir, exclusions, out, EngineOptions.fromSystemProperties());
+    }
+
+    public static int runAll(Path dir, Exclusions exclusions, PrintStream out, EngineOptions tier) throws IOException {
+        Conformance286 c = new Conformance286(dir, exclusions, tier);
         int passed = 0, failed = 0, skipped = 0;
         List<FileResult> results = new ArrayList<>();
         for (Path f : files(dir)) {

@@ -23,12 +23,7 @@ class FuzzTest {
      *       expired (events now count against it).
      */
     static final long[] REGRESSIONS = {1524};
-    /**
-     * 10,000 seeds per ring on the interpreter; on the translator tier, which translates every
-     * block before its first run (about a millisecond each), 2,000 (DifferentialTest runs
-     * 100,000 more sequences on it, compared against the interpreter).
-     */
-    static final int SEEDS_PER_RING = EngineOptions.fromSystemProperties().jit() ? 2000 : 10000;
+    static final int SEEDS_PER_RING = 10000;
 
     @Test
     void randomCodeNeverEscapesItsVm() {
