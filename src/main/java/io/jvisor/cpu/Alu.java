@@ -92,6 +92,24 @@ public final class Alu {
         }
     }
 
+    /** CBW / CWDE: sign-extends AL into AX, or AX into EAX. */
+    public static void cbw(Cpu c, boolean o32) {
+        if (o32) {
+            c.r[Cpu.EAX] = (short) c.r[Cpu.EAX];
+        } else {
+            c.setReg(Cpu.EAX, 2, (byte) c.r[Cpu.EAX]);
+        }
+    }
+
+    /** CWD / CDQ: DX (or EDX) becomes the sign of AX (or EAX). */
+    public static void cwd(Cpu c, boolean o32) {
+        if (o32) {
+            c.r[Cpu.EDX] = c.r[Cpu.EAX] >> 31;
+        } else {
+            c.setReg(Cpu.EDX, 2, ((short) c.r[Cpu.EAX]) >> 15);
+        }
+    }
+
     /** NEG: 0 - a; CF is set unless the operand was zero. */
     public static int neg(Cpu c, int size, int a) {
         return sub(c, size, 0, a);

@@ -7,6 +7,7 @@ import io.jvisor.cpu.Flags;
 import io.jvisor.cpu.InterruptSource;
 import io.jvisor.cpu.MulDiv;
 import io.jvisor.cpu.Shifts;
+import io.jvisor.cpu.StackOps;
 import io.jvisor.cpu.SystemOps;
 
 import java.lang.classfile.ClassFile;
@@ -42,7 +43,8 @@ final class BlockTranslator {
     static final ClassDesc CD_CPU = desc(Cpu.class), CD_INTERP = desc(Interpreter.class), CD_BLOCK = desc(Block.class),
             CD_INSN = desc(Insn.class), CD_TRANSLATION = desc(Translation.class), CD_ALU = desc(Alu.class),
             CD_SHIFTS = desc(Shifts.class), CD_MULDIV = desc(MulDiv.class), CD_BRANCH = desc(Branch.class),
-            CD_SYSOPS = desc(SystemOps.class), CD_IRQ = desc(InterruptSource.class);
+            CD_SYSOPS = desc(SystemOps.class), CD_IRQ = desc(InterruptSource.class),
+            CD_STACK = desc(StackOps.class);
     static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_int, CD_CPU, CD_INTERP, CD_BLOCK, CD_long);
     private static final MethodTypeDesc I_I = MethodTypeDesc.of(CD_int, CD_int), I_II = MethodTypeDesc.of(CD_int, CD_int, CD_int),
             I_III = MethodTypeDesc.of(CD_int, CD_int, CD_int, CD_int), V_II = MethodTypeDesc.of(CD_void, CD_int, CD_int),
@@ -351,7 +353,7 @@ final class BlockTranslator {
         boolean cannotFault(Insn i) {
             return switch (i.op) {
                 case Op.NOP, Op.INC_R, Op.DEC_R, Op.MOV_RI, Op.XCHG_AR, Op.ALU_AI, Op.TEST_AI, Op.CLC, Op.STC,
-                     Op.CLD, Op.STD, Op.CMC -> true;
+                     Op.CLD, Op.STD, Op.CMC, Op.CBW, Op.CWD -> true;
                 case Op.ALU_EG, Op.ALU_GE, Op.ALU_EI, Op.TEST_EG, Op.TEST_EI, Op.MOV_EG, Op.MOV_GE, Op.MOV_EI,
                      Op.MOVZX, Op.MOVSX, Op.INC_E, Op.DEC_E, Op.NOT, Op.NEG, Op.SHIFT, Op.CMOV, Op.SETCC,
                      Op.IMUL_GE, Op.IMUL_GEI -> i.mod == 3;
@@ -601,6 +603,28 @@ final class BlockTranslator {
                     cb.invokestatic(CD_MULDIV, "imul", ALU3);
                     endStoreReg(size);
                 }
+                case Op.XCHG_EG -> {
+                    rmwBegin(i, size);
+                    rmwLoad(i, size);
+                    cb.istore(V);
+                    rmwStorePrefix(i, size);
+                    readReg(i.reg, size);
+                    rmwStore(i, size);
+                    beginStoreReg(i.reg, size);
+                    cb.iload(V);
+                    endStoreReg(size);
+                    afterWrite(i, nextOff, k);
+                }
+                case Op.CBW, Op.CWD -> {
+                    cb.aload(C);
+                    cb.loadConstant(i.o32 ? 1 : 0);
+                    cb.invokestatic(CD_ALU, i.op == Op.CBW ? "cbw" : "cwd", MethodTypeDesc.of(CD_void, CD_CPU, CD_boolean));
+                }
+                case Op.LEAVE -> {
+                    cb.aload(C);
+                    cb.loadConstant(size);
+                    cb.invokestatic(CD_STACK, "leave", MethodTypeDesc.of(CD_void, CD_CPU, CD_int));
+                }
                 case Op.CLC, Op.STC, Op.CLD, Op.STD -> {
                     cb.aload(C);
                     cb.loadConstant(i.op == Op.CLC || i.op == Op.STC ? Flags.CF : Flags.DF);
@@ -704,7 +728,7 @@ final class BlockTranslator {
                      Op.MOV_GE, Op.MOVZX, Op.MOVSX, Op.MOV_A_M, Op.MOV_M_A, Op.LEA, Op.PUSH_R, Op.PUSH_I, Op.PUSH_E,
                      Op.POP_R, Op.XCHG_AR, Op.SHIFT, Op.CMOV, Op.SETCC, Op.IMUL_GE, Op.IMUL_GEI, Op.CLC, Op.STC,
                      Op.CLD, Op.STD, Op.CMC, Op.CLI, Op.STI, Op.PUSHF, Op.JCC, Op.JMP_REL, Op.CALL_REL, Op.CALL_E,
-                     Op.RET, Op.RET_I, Op.JMP_E -> true;
+                     Op.RET, Op.RET_I, Op.JMP_E, Op.XCHG_EG, Op.CBW, Op.CWD, Op.LEAVE -> true;
                 default -> false;
             };
         }

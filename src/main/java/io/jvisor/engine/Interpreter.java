@@ -15,6 +15,7 @@ import io.jvisor.cpu.MulDiv;
 import io.jvisor.cpu.Segmentation;
 import io.jvisor.cpu.Shifts;
 import io.jvisor.cpu.StringOps;
+import io.jvisor.cpu.StackOps;
 import io.jvisor.cpu.SystemOps;
 import io.jvisor.cpu.X87;
 
@@ -249,20 +250,8 @@ final class Interpreter {
             case Op.IMUL1 -> MulDiv.imul1(c, size, readE(i, size));
             case Op.DIV -> MulDiv.div(c, size, readE(i, size));
             case Op.IDIV -> MulDiv.idiv(c, size, readE(i, size));
-            case Op.CBW -> {
-                if (i.o32) {
-                    r[Cpu.EAX] = (short) r[Cpu.EAX];
-                } else {
-                    c.setReg(Cpu.EAX, 2, (byte) r[Cpu.EAX]);
-                }
-            }
-            case Op.CWD -> {
-                if (i.o32) {
-                    r[Cpu.EDX] = r[Cpu.EAX] >> 31;
-                } else {
-                    c.setReg(Cpu.EDX, 2, ((short) r[Cpu.EAX]) >> 15);
-                }
-            }
+            case Op.CBW -> Alu.cbw(c, i.o32);
+            case Op.CWD -> Alu.cwd(c, i.o32);
             case Op.SAHF -> {
                 int f = c.getEflags() & ~(Flags.SF | Flags.ZF | Flags.AF | Flags.PF | Flags.CF);
                 c.setArithFlags(f | (c.reg8(4) & (Flags.SF | Flags.ZF | Flags.AF | Flags.PF | Flags.CF)));
@@ -422,12 +411,7 @@ final class Interpreter {
                 }
             }
             case Op.ENTER -> enter(size, i.imm, i.imm2 & 31);
-            case Op.LEAVE -> {
-                int bp = c.stack32 ? r[Cpu.EBP] : r[Cpu.EBP] & 0xffff;
-                int v = c.stack32 ? c.read(Cpu.SS, bp, size) : c.read(Cpu.SS, bp, size);
-                c.setSp(bp + size);
-                c.setReg(Cpu.EBP, size, v);
-            }
+            case Op.LEAVE -> StackOps.leave(c, size);
             case Op.XLAT -> {
                 int a = (i.a32 ? r[Cpu.EBX] : r[Cpu.EBX] & 0xffff) + c.reg8(0);
                 c.setReg8(0, c.read8(i.seg, i.a32 ? a : a & 0xffff));
