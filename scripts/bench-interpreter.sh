@@ -1,9 +1,4 @@
 #!/bin/sh
-# JMH benchmark of the tier-0 interpreter (guest instructions per second).
+# JMH: guest instructions per second on register and memory loops, under each engine.
 #   usage: scripts/bench-interpreter.sh [JMH options, e.g. -f 1 -wi 3 -i 5]
-set -eu
-cd "$(dirname "$0")/.."
-./mvnw -q -Dmaven.test.skip.exec=true test-compile dependency:build-classpath -Dmdep.outputFile=target/test-cp.txt -Dmdep.includeScope=test >/dev/null
-JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
-    -cp "target/classes:target/test-classes:$(cat target/test-cp.txt)" org.openjdk.jmh.Main InterpreterBenchmark "$@"
+exec "$(dirname "$0")/jmh.sh" InterpreterBenchmark "$@"

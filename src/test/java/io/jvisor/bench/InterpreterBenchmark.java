@@ -1,5 +1,6 @@
 package io.jvisor.bench;
 
+import io.jvisor.engine.EngineOptions;
 import io.jvisor.engine.ExecutionEngine;
 import io.jvisor.testing.Machine;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -7,6 +8,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -16,7 +18,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The tier-0 interpreter running guest loops in flat 32-bit protected mode. The score is
+ * Each engine running guest loops in flat 32-bit protected mode. The score is
  * guest instructions per second (operations = instructions retired per invocation).
  * Run: scripts/bench-interpreter.sh
  */
@@ -27,11 +29,14 @@ import java.util.concurrent.TimeUnit;
 public class InterpreterBenchmark {
     static final int ITERATIONS = 100_000;
 
+    @Param({"interp", "jit"})
+    public String engine;
+
     private Machine m;
 
     @Setup(Level.Trial)
     public void setUp() {
-        m = new Machine(8L << 20);
+        m = new Machine(8L << 20, engine.equals("jit") ? new EngineOptions(true, 2, true, 1 << 16) : EngineOptions.INTERPRETER);
     }
 
     @TearDown(Level.Trial)
@@ -42,7 +47,15 @@ public class InterpreterBenchmark {
     private long runLoop(int... code) {
         m.cpu.reset();
         m.setUpTables();
-        m.code(code);
+        boolean same = true;
+        for (int i = 0; i < code.length; i++) {
+            same &= m.mem.read8(Machine.CODE + i) == (code[i] & 0xff);
+        }
+        if (same) {
+            m.cpu.eip = Machine.CODE;   // unchanged code keeps its translation
+        } else {
+            m.code(code);
+        }
         long before = m.cpu.instructions;
         ExecutionEngine.Exit exit = m.run(Long.MAX_VALUE / 4);
         if (exit != ExecutionEngine.Exit.HALTED) {
