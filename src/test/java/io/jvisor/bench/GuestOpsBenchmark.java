@@ -37,14 +37,15 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class GuestOpsBenchmark {
     static final int N = 100_000;
-    static final int HANDLER = 0x8000, TARGET = 0x200000, PD = 0x300000, PT = 0x301000;
+    static final int HANDLER = 0x7000, TARGET = 0x200000, PD = 0x300000, PT = 0x301000;
 
     @Param({"interp", "jit"})
     public String engine;
 
     private Machine m;
 
-    /** Where each loop and handler lives: all written once per trial, so translated code stays valid. */
+    /** Where each loop and handler lives: all written once per trial and on pages no store reaches (the ring-0
+     * stack grows down from 0x9000), so translated code stays valid. */
     static final int CLI_STI = Machine.CODE, INT80 = Machine.CODE + 0x100, SYSENTER = Machine.CODE + 0x200,
             PAGE_FAULT = Machine.CODE + 0x300, PUSH_CS_SGDT = Machine.CODE + 0x400;
     static final int IRET_HANDLER = HANDLER, SYSEXIT_HANDLER = HANDLER + 0x10, PF_HANDLER = HANDLER + 0x20;
