@@ -115,6 +115,58 @@ public final class Alu {
         return sub(c, size, 0, a);
     }
 
+    /** XADD: {@code reg} receives the old destination; returns the sum for the destination (SDM XADD). */
+    public static int xadd(Cpu c, int size, int reg, int dest) {
+        int sum = add(c, size, dest, c.reg(reg, size));
+        c.setReg(reg, size, dest);
+        return sum;
+    }
+
+    /**
+     * CMPXCHG: compares the accumulator with the destination (flags as CMP). Returns the value
+     * the destination is written with, which happens either way (SDM CMPXCHG): {@code src}
+     * when equal, else the old destination, which is then also loaded into the accumulator.
+     */
+    public static int cmpxchg(Cpu c, int size, int accumulator, int dest, int src) {
+        sub(c, size, accumulator, dest);
+        if (accumulator == dest) {
+            return src;
+        }
+        c.setReg(Cpu.EAX, size, dest);
+        return dest;
+    }
+
+    /**
+     * CMPXCHG8B m64 at {@code seg:off}: EDX:EAX against the quadword, ZF the only flag changed;
+     * equal stores ECX:EBX, unequal writes the old value back and loads it into EDX:EAX.
+     */
+    public static void cmpxchg8b(Cpu c, int seg, int off) {
+        int[] r = c.r;
+        int lin = c.rmwAddr(seg, off, 8);
+        long m = (c.readLin32(lin) & 0xffffffffL) | ((long) c.readLin32(lin + 4) << 32);
+        long cmp = (r[Cpu.EAX] & 0xffffffffL) | ((long) r[Cpu.EDX] << 32);
+        int f = c.getEflags() & ~Flags.ZF;
+        if (m == cmp) {
+            c.writeLin32(lin, r[Cpu.EBX]);
+            c.writeLin32(lin + 4, r[Cpu.ECX]);
+            c.setArithFlags(f | Flags.ZF);
+        } else {
+            c.writeLin32(lin, (int) m);
+            c.writeLin32(lin + 4, (int) (m >>> 32));
+            r[Cpu.EAX] = (int) m;
+            r[Cpu.EDX] = (int) (m >>> 32);
+            c.setArithFlags(f);
+        }
+    }
+
+    /** BOUND: #BR unless lower <= index <= upper, all signed values of {@code size} bytes. */
+    public static void bound(int size, int index, int lower, int upper) {
+        int v = signExtend(index, size);
+        if (v < signExtend(lower, size) || v > signExtend(upper, size)) {
+            throw Fault.of(Fault.BR);
+        }
+    }
+
     /** Flags of a shift or multiply (recorded lazily): SF, ZF, PF from the result, CF and OF as given, AF clear. */
     static void resultCfOf(Cpu c, int size, int res, boolean cf, boolean of) {
         c.lazy(Cpu.LAZY_SHIFT, size, cf ? 1 : 0, of ? 1 : 0, res & mask(size));

@@ -6,8 +6,9 @@ public final class BitOps {
 
     public static final int BT = 0, BTS = 1, BTR = 2, BTC = 3;
 
-    /** Tests bit {@code bit} (already reduced modulo the operand size) and applies the op; CF = old bit. */
+    /** Tests bit {@code bit} (taken modulo the operand size in bits) and applies the op; CF = old bit. */
     public static int bitOp(Cpu c, int op, int size, int value, int bit) {
+        bit &= size * 8 - 1;
         boolean old = ((value >>> bit) & 1) != 0;
         int f = c.getEflags() & ~Flags.CF;
         c.setArithFlags(f | (old ? Flags.CF : 0));
@@ -42,5 +43,19 @@ public final class BitOps {
         int res = 31 - Integer.numberOfLeadingZeros(src);
         c.setArithFlags(f);
         return res;
+    }
+
+    /**
+     * BT/BTS/BTR/BTC m, reg: the offset of the word or dword holding the bit. The register bit
+     * offset is signed and may address memory beyond the operand at {@code ea} (SDM BT).
+     */
+    public static int memOperandOffset(int size, int bitOffset, int ea, boolean a32) {
+        int off = ea + (Alu.signExtend(bitOffset, size) >> (size == 4 ? 5 : 4)) * size;
+        return a32 ? off : off & 0xffff;
+    }
+
+    /** BSWAP: reverses the bytes of a 32-bit value; BSWAP r16 is undefined and P6 clears the word. */
+    public static int bswap(int value, boolean o32) {
+        return o32 ? Integer.reverseBytes(value) : 0;
     }
 }

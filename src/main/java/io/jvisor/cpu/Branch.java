@@ -4,6 +4,9 @@ package io.jvisor.cpu;
 public final class Branch {
     private Branch() { }
 
+    /** LOOP kinds: LOOP (count only), LOOPE/LOOPZ (and ZF=1), LOOPNE/LOOPNZ (and ZF=0). */
+    public static final int LOOP = 0, LOOPZ = 1, LOOPNZ = 2;
+
     /**
      * The EIP a near branch lands on: a 16-bit operand size wraps the target to 16 bits, and a
      * target beyond the CS limit is #GP(0) with nothing changed.
@@ -30,5 +33,35 @@ public final class Branch {
         int t = near(c, target, o32);
         c.push(size, returnEip);
         c.eip = t;
+    }
+
+    /**
+     * LOOP / LOOPZ / LOOPNZ: decrements CX or ECX (by {@code a32}) without touching flags and
+     * branches to {@code target} while the count is not zero and the ZF condition holds. The
+     * target's limit check comes before the count is written. Returns whether it branched.
+     */
+    public static boolean loop(Cpu c, int kind, boolean a32, boolean o32, int target) {
+        int cnt = a32 ? c.r[Cpu.ECX] - 1 : (c.r[Cpu.ECX] - 1) & 0xffff;
+        boolean go = cnt != 0 && (kind == LOOP || (kind == LOOPZ) == c.zf());
+        int t = go ? near(c, target, o32) : 0;
+        if (a32) {
+            c.r[Cpu.ECX] = cnt;
+        } else {
+            c.setReg(Cpu.ECX, 2, cnt);
+        }
+        if (go) {
+            c.eip = t;
+        }
+        return go;
+    }
+
+    /** JCXZ / JECXZ: branches when CX or ECX (by {@code a32}) is zero. Returns whether it branched. */
+    public static boolean jcxz(Cpu c, boolean a32, boolean o32, int target) {
+        int cnt = a32 ? c.r[Cpu.ECX] : c.r[Cpu.ECX] & 0xffff;
+        if (cnt != 0) {
+            return false;
+        }
+        c.eip = near(c, target, o32);
+        return true;
     }
 }

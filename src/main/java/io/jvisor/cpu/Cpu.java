@@ -1112,6 +1112,12 @@ public final class Cpu {
 
     /** Pushes {@code size} bytes (2 or 4); the write happens before ESP changes, so a fault leaves ESP intact. */
     public void push(int size, int v) {
+        int esp = r[ESP];
+        if (size == 4 && flatStack32() && Integer.compareUnsigned(esp - 4, -4) <= 0) {
+            writeLin32(esp - 4, v);   // a flat 32-bit stack: only the 4 GiB wrap is left to check (SDM 5.3)
+            r[ESP] = esp - 4;
+            return;
+        }
         int nsp = sp() - size;
         if (!stack32) {
             nsp &= 0xffff;
@@ -1130,9 +1136,17 @@ public final class Cpu {
         return v;
     }
 
+    /** SS is flat (base 0, 4 GiB, read/write) and 32-bit: stack accesses need no segment checks. */
+    private boolean flatStack32() {
+        return stack32 && (flatSegs & (1 << SS)) != 0;
+    }
+
     /** Reads the stack at SP + {@code offset} without popping. */
     public int peek(int size, int offset) {
         int a = sp() + offset;
+        if (size == 4 && flatStack32() && Integer.compareUnsigned(a, -4) <= 0) {
+            return readLin32(a);
+        }
         if (!stack32) {
             a &= 0xffff;
         }

@@ -14,6 +14,21 @@ public final class FarTransfer {
 
     // ----------------------------------------------------------------------------- JMP far
 
+    /**
+     * JMP m16:16/m16:32 and CALL m16:16/m16:32 ({@code call}): reads the offset ({@code size}
+     * bytes at {@code seg:off}), then the selector after it, and transfers as the direct forms.
+     */
+    public static void farIndirect(Cpu c, boolean call, int seg, int off, int size, boolean o32, int next) {
+        int offset = c.read(seg, off, size);
+        int sel = c.read16(seg, off + size);
+        if (call) {
+            callFar(c, sel, offset, o32, next);
+        } else {
+            jmpFar(c, sel, offset, o32, next);
+        }
+    }
+
+
     public static void jmpFar(Cpu c, int sel, int offset, boolean o32, int next) {
         sel &= 0xffff;
         if (!o32) {
@@ -304,7 +319,16 @@ public final class FarTransfer {
 
     // ----------------------------------------------------------------------------- IRET
 
+    /** IRET / IRETD; an IRET that turns interrupts on counts as an IF_TOGGLE exit. */
     public static void iret(Cpu c, boolean o32, int next) {
+        boolean wasOff = !c.interruptsEnabled();
+        iretTransfer(c, o32, next);
+        if (wasOff && c.interruptsEnabled()) {
+            c.exits.inc(ExitReason.IF_TOGGLE);
+        }
+    }
+
+    private static void iretTransfer(Cpu c, boolean o32, int next) {
         int size = o32 ? 4 : 2;
         if (!c.protectedMode()) {
             int off = c.peek(size, 0);

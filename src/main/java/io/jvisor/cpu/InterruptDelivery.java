@@ -12,6 +12,33 @@ public final class InterruptDelivery {
     public static final int EXTERNAL = 0, EXCEPTION = 1, SOFTWARE = 2, SOFTWARE_EXCEPTION = 3;
 
     /**
+     * INT imm8 (and INT1/ICEBP, {@code icebp}): ICEBP raises #DB as a trap with no IOPL or gate
+     * DPL check; INT n is #GP(0) in virtual-8086 mode below IOPL 3 (SDM INT n pseudocode).
+     */
+    public static void softwareInterrupt(Cpu c, boolean icebp, int vector, int next) {
+        if (icebp) {
+            deliver(c, Fault.DB, EXCEPTION, false, 0, next);
+            return;
+        }
+        if (c.v86() && c.iopl() < 3) {
+            throw Fault.gp0();
+        }
+        if (vector == 0x80) {
+            c.exits.inc(ExitReason.SYSCALL);
+        }
+        deliver(c, vector, SOFTWARE, false, 0, next);
+    }
+
+    /** INTO: raises #OF as a trap when OF is set; returns whether it did. */
+    public static boolean into(Cpu c, int next) {
+        if (!c.of()) {
+            return false;
+        }
+        deliver(c, Fault.OF, SOFTWARE_EXCEPTION, false, 0, next);
+        return true;
+    }
+
+    /**
      * Delivers {@code vector}. {@code returnEip} is pushed as the return address (the
      * faulting instruction for faults, the next one for traps and INT n).
      */

@@ -88,6 +88,43 @@ public final class Segmentation {
         c.setSegmentCache(s, sel, d.base(), d.limit(), d.attr() | 0x100);
     }
 
+    /** MOV r/m, Sreg: the selector to store; #UD for a register number above GS. */
+    public static int movFromSreg(Cpu c, int sreg) {
+        if (sreg > Cpu.GS) {
+            throw Fault.ud();
+        }
+        if (sreg == Cpu.CS) {
+            c.exits.inc(ExitReason.RING_ALIAS);
+        }
+        return c.segSel[sreg];
+    }
+
+    /** MOV Sreg, r/m: #UD for CS or a register number above GS, checked before the operand is read. */
+    public static void checkMovToSreg(int sreg) {
+        if (sreg > Cpu.GS || sreg == Cpu.CS) {
+            throw Fault.ud();
+        }
+    }
+
+    /** MOV Sreg, r/m (register checked by {@link #checkMovToSreg}): MOV SS opens an interrupt shadow. */
+    public static void movToSreg(Cpu c, int sreg, int sel) {
+        load(c, sreg, sel);
+        if (sreg == Cpu.SS) {
+            c.interruptShadow = true;
+            c.movSsShadow = true;
+        }
+    }
+
+    /**
+     * LDS/LES/LFS/LGS/LSS: loads {@code sreg} with {@code sel}, then register {@code reg} with
+     * {@code offset}, so a failed segment load changes nothing. Unlike MOV SS, LSS opens no
+     * interrupt shadow.
+     */
+    public static void loadFarPointer(Cpu c, int sreg, int reg, int size, int offset, int sel) {
+        load(c, sreg, sel);
+        c.setReg(reg, size, offset);
+    }
+
     /** Loads a code/data descriptor into a cache without checks (the caller has made them). */
     public static void loadCache(Cpu c, int s, int sel, Descriptor d) {
         setAccessed(c, sel, d);

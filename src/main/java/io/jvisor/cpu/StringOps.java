@@ -21,6 +21,9 @@ public final class StringOps {
      * advance), false when it must be executed again (more iterations remain).
      */
     public static boolean run(Cpu c, int op, int size, boolean a32, int seg, int rep) {
+        if (rep != REP_NONE && op != CMPS && op != SCAS) {
+            rep = REPE;   // MOVS/STOS/LODS/INS/OUTS repeat on either F2 or F3 (both act as REP)
+        }
         if (op == INS || op == OUTS) {
             SystemOps.checkIo(c, c.r[Cpu.EDX] & 0xffff, size);
         }

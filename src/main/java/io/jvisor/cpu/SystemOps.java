@@ -87,6 +87,17 @@ public final class SystemOps {
         }
     }
 
+    /** SAHF: loads SF, ZF, AF, PF and CF from AH. */
+    public static void sahf(Cpu c) {
+        int arith = Flags.SF | Flags.ZF | Flags.AF | Flags.PF | Flags.CF;
+        c.setArithFlags((c.getEflags() & ~arith) | (c.reg8(4) & arith));
+    }
+
+    /** LAHF: AH = SF:ZF:0:AF:0:PF:1:CF. */
+    public static void lahf(Cpu c) {
+        c.setReg8(4, (c.getEflags() & 0xd5) | 2);
+    }
+
     /** The EFLAGS image PUSHF stores: VM and RF read as zero (SDM PUSHF). */
     public static int pushfImage(Cpu c) {
         if (c.v86() && c.iopl() < 3) {
@@ -151,6 +162,19 @@ public final class SystemOps {
         c.write32(seg, off + 2, base);
     }
 
+    /** SLDT / STR: the LDTR or TR selector to store; #UD in real and virtual-8086 mode. */
+    public static int storeSystemSelector(Cpu c, int sreg) {
+        requireProtected(c);
+        c.exits.inc(ExitReason.RING_ALIAS);
+        return c.segSel[sreg];
+    }
+
+    /** SMSW: CR0 to store (all of it into a 32-bit register, its low word otherwise); allowed at any CPL. */
+    public static int smsw(Cpu c) {
+        c.exits.inc(ExitReason.RING_ALIAS);
+        return c.cr0;
+    }
+
     public static void lldt(Cpu c, int sel) {
         requireProtected(c);
         requireCpl0(c);
@@ -194,6 +218,19 @@ public final class SystemOps {
         c.setSegmentCache(Cpu.TR, sel, d.base(), d.limit(), d.attr() | 2);
     }
 
+    /**
+     * LLDT, LTR ({@code protectedOnly}: #UD in real and virtual-8086 mode) and LMSW: #GP(0)
+     * outside CPL 0, both checked before the source operand is read (SDM).
+     */
+    public static void checkSystemLoad(Cpu c, boolean protectedOnly) {
+        if (protectedOnly) {
+            requireProtected(c);
+        }
+        if (c.protectedMode() && (c.cpl != 0 || c.v86())) {
+            throw Fault.gp0();
+        }
+    }
+
     /** LMSW: loads PE, MP, EM, TS; cannot clear PE (SDM LMSW). */
     public static void lmsw(Cpu c, int v) {
         requireCpl0(c);
@@ -206,7 +243,78 @@ public final class SystemOps {
         c.cr0 &= ~Cpu.CR0_TS;
     }
 
+    // ---- HLT, INVLPG, control and debug registers
+
+    /** HLT: CPL 0 only; the vCPU stops until an interrupt arrives. */
+    public static void hlt(Cpu c) {
+        requireCpl0(c);
+        c.exits.inc(ExitReason.HLT);
+        c.halted = true;
+    }
+
+    /** INVLPG m: drops the TLB entry of the page holding the linear address of {@code seg:off}. */
+    public static void invlpg(Cpu c, int seg, int off) {
+        requireCpl0(c);
+        int lin = c.segBase[seg] + off;
+        c.tlb.flushPage(lin >>> 12);
+        c.exits.inc(ExitReason.TLB_FLUSH);
+    }
+
+    /** MOV r32, CRn: CPL 0 only. */
+    public static int movFromCr(Cpu c, int n) {
+        requireCpl0(c);
+        return c.readCr(n);
+    }
+
+    /** MOV CRn, r32: CPL 0 only. */
+    public static void movToCr(Cpu c, int n, int v) {
+        requireCpl0(c);
+        c.writeCr(n, v);
+    }
+
+    /** MOV r32, DRn: CPL 0 only, then the DR4/DR5 rule of {@link #debugRegister}. */
+    public static int movFromDr(Cpu c, int n) {
+        requireCpl0(c);
+        return c.dr[debugRegister(c, n)];
+    }
+
+    /** MOV DRn, r32: CPL 0 only, then the DR4/DR5 rule of {@link #debugRegister}. */
+    public static void movToDr(Cpu c, int n, int v) {
+        requireCpl0(c);
+        c.writeDebugRegister(debugRegister(c, n), v);
+    }
+
+    /** DR4/DR5 alias DR6/DR7 unless CR4.DE is set, when they are #UD (SDM 17.2.2). */
+    private static int debugRegister(Cpu c, int n) {
+        if (n == 4 || n == 5) {
+            if ((c.cr4 & Cpu.CR4_DE) != 0) {
+                throw Fault.ud();
+            }
+            return n + 2;
+        }
+        return n;
+    }
+
     // ---- LAR / LSL / VERR / VERW / ARPL
+
+    /**
+     * LAR r, r/m16: the destination's new value, {@code oldDest} when ZF=0. A 16-bit
+     * destination gets the access-rights word (type and flags byte), 32 bits also the G/D/AVL nibble.
+     */
+    public static int lar(Cpu c, int sel, int size, int oldDest) {
+        int v = lar(c, sel);
+        if (v == -1) {
+            return oldDest;
+        }
+        return size == 2 ? v & 0xff00 : v;
+    }
+
+    /** LSL r, r/m16: the destination's new value (the byte-granular limit), {@code oldDest} when ZF=0. */
+    public static int lsl(Cpu c, int sel, int oldDest) {
+        int v = lsl(c, sel);
+        return c.zf() ? v : oldDest;
+    }
+
 
     /** Returns the access rights for LAR, or -1 (ZF=0) when the selector is not valid for it. */
     public static int lar(Cpu c, int sel) {

@@ -542,6 +542,24 @@ public final class X87 {
 
     // ---- fxsave / fxrstor (SDM vol. 1 table 10-2, legacy 512-byte image)
 
+    /**
+     * FXSAVE / FXRSTOR ({@code restore}) as instructions: #UD without FXSR or with CR0.EM,
+     * then #NM with CR0.TS (SDM FXSAVE exceptions), then {@link #fxsave} or {@link #fxrstor}.
+     */
+    public static void fxsaveOrRestore(Cpu cpu, boolean restore, int seg, int off) {
+        if (!FXSR_IMPLEMENTED || (cpu.cr0 & Cpu.CR0_EM) != 0) {
+            throw Fault.ud();
+        }
+        if ((cpu.cr0 & Cpu.CR0_TS) != 0) {
+            throw Fault.of(Fault.NM);
+        }
+        if (restore) {
+            fxrstor(cpu, seg, off);
+        } else {
+            fxsave(cpu, seg, off);
+        }
+    }
+
     /** 0F AE /0: 512-byte image; #GP(0) unless 16-byte aligned. Does not check pending exceptions. */
     public static void fxsave(Cpu cpu, int seg, int off) {
         if ((cpu.cr0 & (Cpu.CR0_EM | Cpu.CR0_TS)) != 0) {

@@ -1,6 +1,10 @@
 package io.jvisor.engine;
 
-/** A run of decoded instructions that starts at one guest physical address and stays in one page. */
+/**
+ * A run of decoded instructions that starts at one guest physical address and stays in one page.
+ * It ends at an unconditional control transfer; a conditional branch inside it is a side exit
+ * (taken, execution leaves the block; not taken, it goes on).
+ */
 final class Block {
     /** Physical address of the first byte, times two, plus one for 32-bit code. */
     final long key;

@@ -1,6 +1,7 @@
 package io.jvisor.engine;
 
 import io.jvisor.cpu.Alu;
+import io.jvisor.cpu.BitOps;
 import io.jvisor.cpu.Branch;
 import io.jvisor.cpu.Cpu;
 import io.jvisor.cpu.Flags;
@@ -44,7 +45,7 @@ final class BlockTranslator {
             CD_INSN = desc(Insn.class), CD_TRANSLATION = desc(Translation.class), CD_ALU = desc(Alu.class),
             CD_SHIFTS = desc(Shifts.class), CD_MULDIV = desc(MulDiv.class), CD_BRANCH = desc(Branch.class),
             CD_SYSOPS = desc(SystemOps.class), CD_IRQ = desc(InterruptSource.class),
-            CD_STACK = desc(StackOps.class);
+            CD_STACK = desc(StackOps.class), CD_BITOPS = desc(BitOps.class);
     static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_int, CD_CPU, CD_INTERP, CD_BLOCK, CD_long);
     private static final MethodTypeDesc I_I = MethodTypeDesc.of(CD_int, CD_int), I_II = MethodTypeDesc.of(CD_int, CD_int, CD_int),
             I_III = MethodTypeDesc.of(CD_int, CD_int, CD_int, CD_int), V_II = MethodTypeDesc.of(CD_void, CD_int, CD_int),
@@ -58,7 +59,11 @@ final class BlockTranslator {
             CALL = MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_boolean, CD_int, CD_int),
             RET = MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_boolean, CD_int),
             STATIC_V = MethodTypeDesc.of(CD_void, CD_CPU), STATIC_I = MethodTypeDesc.of(CD_int, CD_CPU),
-            EXECUTE = MethodTypeDesc.of(CD_void, CD_INSN);
+            EXECUTE = MethodTypeDesc.of(CD_void, CD_INSN),
+            ALU4 = MethodTypeDesc.of(CD_int, CD_CPU, CD_int, CD_int, CD_int, CD_int),
+            MUL1 = MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int),
+            LOOP = MethodTypeDesc.of(CD_boolean, CD_CPU, CD_int, CD_boolean, CD_boolean, CD_int),
+            JCXZ = MethodTypeDesc.of(CD_boolean, CD_CPU, CD_boolean, CD_boolean, CD_int);
 
     // local variable slots of run()
     private static final int THIS = 0, C = 1, INTERP = 2, B = 3, STOP_AT = 4, R = 6, EIP0 = 7, LIN = 8, V = 9;
@@ -353,7 +358,7 @@ final class BlockTranslator {
         boolean cannotFault(Insn i) {
             return switch (i.op) {
                 case Op.NOP, Op.INC_R, Op.DEC_R, Op.MOV_RI, Op.XCHG_AR, Op.ALU_AI, Op.TEST_AI, Op.CLC, Op.STC,
-                     Op.CLD, Op.STD, Op.CMC, Op.CBW, Op.CWD -> true;
+                     Op.CLD, Op.STD, Op.CMC, Op.CBW, Op.CWD, Op.SAHF, Op.LAHF -> true;
                 case Op.ALU_EG, Op.ALU_GE, Op.ALU_EI, Op.TEST_EG, Op.TEST_EI, Op.MOV_EG, Op.MOV_GE, Op.MOV_EI,
                      Op.MOVZX, Op.MOVSX, Op.INC_E, Op.DEC_E, Op.NOT, Op.NEG, Op.SHIFT, Op.CMOV, Op.SETCC,
                      Op.IMUL_GE, Op.IMUL_GEI -> i.mod == 3;
@@ -653,8 +658,10 @@ final class BlockTranslator {
                     checkValid(nextOff, k + 1);
                 }
                 case Op.JCC, Op.JMP_REL -> {
-                    emitJump(i, k, nextOff);
-                    return;
+                    emitJump(i, k, nextOff, last);
+                    if (last) {
+                        return;
+                    }
                 }
                 case Op.CALL_REL, Op.CALL_E -> {
                     cb.aload(C);
@@ -680,6 +687,121 @@ final class BlockTranslator {
                     cb.invokestatic(CD_BRANCH, "ret", RET);
                     returnRetired(k + 1);
                     return;
+                }
+                case Op.LOOP, Op.LOOPZ, Op.LOOPNZ, Op.JCXZ -> {
+                    cb.aload(C);
+                    if (i.op != Op.JCXZ) {
+                        cb.loadConstant(i.op == Op.LOOP ? Branch.LOOP : i.op == Op.LOOPZ ? Branch.LOOPZ : Branch.LOOPNZ);
+                    }
+                    cb.loadConstant(i.a32 ? 1 : 0);
+                    cb.loadConstant(i.o32 ? 1 : 0);
+                    eipAt(nextOff);
+                    cb.loadConstant(i.imm);
+                    cb.iadd();
+                    if (i.op == Op.JCXZ) {
+                        cb.invokestatic(CD_BRANCH, "jcxz", JCXZ);
+                    } else {
+                        cb.invokestatic(CD_BRANCH, "loop", LOOP);
+                    }
+                    Label notTaken = cb.newLabel();
+                    cb.ifeq(notTaken);
+                    returnRetired(k + 1);   // the branch set EIP
+                    cb.labelBinding(notTaken);
+                    if (last) {
+                        exitAt(nextOff, k + 1);
+                        return;
+                    }
+                }
+                case Op.SAHF, Op.LAHF -> {
+                    cb.aload(C);
+                    cb.invokestatic(CD_SYSOPS, i.op == Op.SAHF ? "sahf" : "lahf", STATIC_V);
+                }
+                case Op.MUL, Op.IMUL1, Op.DIV, Op.IDIV -> {
+                    cb.aload(C);
+                    cb.loadConstant(size);
+                    loadE(i, size);
+                    cb.invokestatic(CD_MULDIV, switch (i.op) {
+                        case Op.MUL -> "mul";
+                        case Op.IMUL1 -> "imul1";
+                        case Op.DIV -> "div";
+                        default -> "idiv";
+                    }, MUL1);
+                }
+                case Op.BSF, Op.BSR -> {
+                    beginStoreReg(i.reg, size);
+                    cb.aload(C);
+                    cb.loadConstant(size);
+                    loadE(i, size);
+                    readReg(i.reg, size);
+                    cb.invokestatic(CD_BITOPS, i.op == Op.BSF ? "bsf" : "bsr", ALU3);
+                    endStoreReg(size);
+                }
+                case Op.BT_EI, Op.BT_EG -> {
+                    if (!specialised(i)) {
+                        emitGeneric(k, last, nextOff);   // BT m, reg: the bit offset also moves the address
+                        return;
+                    }
+                    if (i.sub == BitOps.BT) {
+                        cb.aload(C);
+                        cb.loadConstant(BitOps.BT);
+                        cb.loadConstant(size);
+                        loadE(i, size);
+                        bitNumber(i, size);
+                        cb.invokestatic(CD_BITOPS, "bitOp", ALU4);
+                        cb.pop();
+                    } else {
+                        rmwBegin(i, size);
+                        rmwStorePrefix(i, size);
+                        cb.aload(C);
+                        cb.loadConstant(i.sub);
+                        cb.loadConstant(size);
+                        rmwLoad(i, size);
+                        bitNumber(i, size);
+                        cb.invokestatic(CD_BITOPS, "bitOp", ALU4);
+                        rmwStore(i, size);
+                        afterWrite(i, nextOff, k);
+                    }
+                }
+                case Op.SHLD_I, Op.SHLD_CL, Op.SHRD_I, Op.SHRD_CL -> {
+                    rmwBegin(i, size);
+                    rmwStorePrefix(i, size);
+                    cb.aload(C);
+                    cb.loadConstant(size);
+                    rmwLoad(i, size);
+                    readReg(i.reg, size);
+                    if (i.op == Op.SHLD_I || i.op == Op.SHRD_I) {
+                        cb.loadConstant(i.imm);
+                    } else {
+                        readReg(Cpu.ECX, 4);
+                        cb.loadConstant(0xff);
+                        cb.iand();
+                    }
+                    cb.invokestatic(CD_SHIFTS, i.op == Op.SHLD_I || i.op == Op.SHLD_CL ? "shld" : "shrd", ALU4);
+                    rmwStore(i, size);
+                    afterWrite(i, nextOff, k);
+                }
+                case Op.XADD -> {
+                    rmwBegin(i, size);
+                    rmwStorePrefix(i, size);
+                    cb.aload(C);
+                    cb.loadConstant(size);
+                    cb.loadConstant(i.reg);
+                    rmwLoad(i, size);
+                    cb.invokestatic(CD_ALU, "xadd", ALU3);
+                    rmwStore(i, size);
+                    afterWrite(i, nextOff, k);
+                }
+                case Op.CMPXCHG -> {
+                    rmwBegin(i, size);
+                    rmwStorePrefix(i, size);
+                    cb.aload(C);
+                    cb.loadConstant(size);
+                    readReg(Cpu.EAX, size);
+                    rmwLoad(i, size);
+                    readReg(i.reg, size);
+                    cb.invokestatic(CD_ALU, "cmpxchg", ALU4);
+                    rmwStore(i, size);
+                    afterWrite(i, nextOff, k);
                 }
                 case Op.JMP_E -> {
                     cb.aload(C);
@@ -728,9 +850,21 @@ final class BlockTranslator {
                      Op.MOV_GE, Op.MOVZX, Op.MOVSX, Op.MOV_A_M, Op.MOV_M_A, Op.LEA, Op.PUSH_R, Op.PUSH_I, Op.PUSH_E,
                      Op.POP_R, Op.XCHG_AR, Op.SHIFT, Op.CMOV, Op.SETCC, Op.IMUL_GE, Op.IMUL_GEI, Op.CLC, Op.STC,
                      Op.CLD, Op.STD, Op.CMC, Op.CLI, Op.STI, Op.PUSHF, Op.JCC, Op.JMP_REL, Op.CALL_REL, Op.CALL_E,
-                     Op.RET, Op.RET_I, Op.JMP_E, Op.XCHG_EG, Op.CBW, Op.CWD, Op.LEAVE -> true;
+                     Op.RET, Op.RET_I, Op.JMP_E, Op.XCHG_EG, Op.CBW, Op.CWD, Op.LEAVE, Op.LOOP, Op.LOOPZ, Op.LOOPNZ,
+                     Op.JCXZ, Op.SAHF, Op.LAHF, Op.MUL, Op.IMUL1, Op.DIV, Op.IDIV, Op.BSF, Op.BSR, Op.BT_EI,
+                     Op.SHLD_I, Op.SHLD_CL, Op.SHRD_I, Op.SHRD_CL, Op.XADD, Op.CMPXCHG -> true;
+                case Op.BT_EG -> i.mod == 3;
                 default -> false;
             };
+        }
+
+        /** BT/BTS/BTR/BTC: the bit number, an immediate or a register (reduced by {@link BitOps#bitOp}). */
+        void bitNumber(Insn i, int size) {
+            if (i.op == Op.BT_EI) {
+                cb.loadConstant(i.imm);
+            } else {
+                readReg(i.reg, size);
+            }
         }
 
         /** The B operand of an E,G or E,I ALU form. */
@@ -775,8 +909,15 @@ final class BlockTranslator {
             interruptWindow(nextOff, k + 1);
         }
 
-        /** Jcc / JMP rel: the CS limit check of the target, or a loop back to this block's start. */
-        void emitJump(Insn i, int k, int nextOff) {
+        /**
+         * Jcc / JMP rel: the CS limit check of the target, or a loop back to this block's start.
+         * A Jcc before the block's end is a side exit: not taken, the block goes on.
+         */
+        void emitJump(Insn i, int k, int nextOff, boolean last) {
+            if (!last && i.op == Op.JCC && i.imm == 0 && (i.o32 || !code32)) {
+                // taken or not, execution goes on at the next instruction, as in the interpreter's block loop
+                return;
+            }
             Label notTaken = cb.newLabel();
             if (i.op == Op.JCC) {
                 condition(i.sub);
@@ -815,7 +956,7 @@ final class BlockTranslator {
                 returnRetired(k + 1);
             }
             cb.labelBinding(notTaken);
-            if (i.op == Op.JCC) {
+            if (i.op == Op.JCC && last) {
                 exitAt(nextOff, k + 1);
             }
         }

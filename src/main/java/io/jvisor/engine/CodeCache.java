@@ -19,11 +19,12 @@ final class CodeCache {
     static final int MAX_INSNS = 64;
     /** At most this many blocks are kept; past it the whole cache is dropped (a guest cannot grow host memory without bound). */
     static final int MAX_BLOCKS = 1 << 18;
-    private static final int FAST_BITS = 12;
+    /** The direct-mapped front of the map: large enough for a kernel's and a workload's hot blocks together. */
+    private static final int FAST_BITS = 16;
 
     private final Cpu cpu;
     private final Decoder decoder;
-    private final Map<Long, Block> blocks = new HashMap<>();
+    private final BlockMap blocks = new BlockMap();
     private final Map<Integer, List<Block>> byPage = new HashMap<>();
     private final Block[] fast = new Block[1 << FAST_BITS];
 
@@ -89,7 +90,9 @@ final class CodeCache {
                 cacheable = false;   // crosses a page: its second page is not tracked
                 break;
             }
-            if (i.endsBlock || list.size() >= MAX_INSNS || ((startLin + i.len) >>> 12) != page) {
+            // a conditional branch is a side exit: the block goes on along its fall-through path
+            boolean sideExit = i.op == Op.JCC;
+            if ((i.endsBlock && !sideExit) || list.size() >= MAX_INSNS || ((startLin + i.len) >>> 12) != page) {
                 break;
             }
         }
@@ -120,7 +123,7 @@ final class CodeCache {
             if (translator != null) {
                 translator.dropped(b);
             }
-            blocks.remove(b.key);
+            blocks.remove(b.key, b);
             int slot = (int) (b.key ^ (b.key >>> FAST_BITS)) & (fast.length - 1);
             if (fast[slot] == b) {
                 fast[slot] = null;

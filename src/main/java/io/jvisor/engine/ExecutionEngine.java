@@ -218,6 +218,7 @@ public final class ExecutionEngine {
         }
         if (t != null && (cpu.flatSegs & t.flatNeeded) == t.flatNeeded) {
             int start = cpu.eip;
+            long before = cpu.instructions;
             jitStats.entries++;
             try {
                 int retired = t.run(cpu, interp, b, stopAt);   // run() itself counts loops and REP iterations
@@ -227,6 +228,8 @@ public final class ExecutionEngine {
                 int k = b.indexAt((b.key & 1) != 0 ? off : off & 0xffff);
                 cpu.instructions += k - t.syncedAt[k];
                 throw f;
+            } finally {
+                jitStats.translatedInstructions += cpu.instructions - before;
             }
             return;
         }

@@ -6,7 +6,6 @@ import io.jvisor.cpu.Branch;
 import io.jvisor.cpu.BitOps;
 import io.jvisor.cpu.Cpu;
 import io.jvisor.cpu.CpuId;
-import io.jvisor.cpu.ExitReason;
 import io.jvisor.cpu.FarTransfer;
 import io.jvisor.cpu.Fault;
 import io.jvisor.cpu.Flags;
@@ -64,6 +63,11 @@ final class Interpreter {
         return i.mod == 3 ? c.reg(i.rm, size) : c.read(i.seg, ea(i), size);
     }
 
+    /** As {@link #readE}, a memory operand at offset {@code off} rather than the ModRM address. */
+    private int readEAt(Insn i, int off, int size) {
+        return i.mod == 3 ? c.reg(i.rm, size) : c.read(i.seg, off, size);
+    }
+
     private void writeE(Insn i, int size, int v) {
         if (i.mod == 3) {
             c.setReg(i.rm, size, v);
@@ -78,6 +82,15 @@ final class Interpreter {
             return c.reg(i.rm, size);
         }
         rmwLin = c.rmwAddr(i.seg, ea(i), size);
+        return c.readLin(rmwLin, size);
+    }
+
+    /** As {@link #loadRmw}, a memory operand at offset {@code off} rather than the ModRM address. */
+    private int loadRmwAt(Insn i, int off, int size) {
+        if (i.mod == 3) {
+            return c.reg(i.rm, size);
+        }
+        rmwLin = c.rmwAddr(i.seg, off, size);
         return c.readLin(rmwLin, size);
     }
 
@@ -97,10 +110,6 @@ final class Interpreter {
     /** Near branch target with the operand-size wrap and the CS limit check. */
     private int branch(int target, boolean o32) {
         return Branch.near(c, target, o32);
-    }
-
-    private int countReg(boolean a32) {
-        return a32 ? r[Cpu.ECX] : r[Cpu.ECX] & 0xffff;
     }
 
     // ------------------------------------------------------------------ execution
@@ -157,22 +166,15 @@ final class Interpreter {
             }
             case Op.PUSH_I -> c.push(size, i.imm);
             case Op.PUSH_E -> c.push(size, readE(i, size));
-            case Op.POP_E -> popE(i, size);
-            case Op.PUSH_SEG -> {
-                if (i.sub == Cpu.CS) {
-                    c.exits.inc(ExitReason.RING_ALIAS);
-                }
-                pushSeg(size, c.segSel[i.sub]);
-            }
-            case Op.POP_SEG -> {
-                int sel = c.peek(size, 0) & 0xffff;
-                Segmentation.load(c, i.sub, sel);
-                c.setSp(c.sp() + size);
-                if (i.sub == Cpu.SS) {
-                    c.interruptShadow = true;
-                    c.movSsShadow = true;
+            case Op.POP_E -> {
+                if (i.mod == 3) {
+                    c.setReg(i.rm, size, c.pop(size));
+                } else {
+                    StackOps.popMem(c, size, i.seg, eaAfterPop(i, size));
                 }
             }
+            case Op.PUSH_SEG -> StackOps.pushSeg(c, i.sub, size);
+            case Op.POP_SEG -> StackOps.popSeg(c, i.sub, size);
             case Op.XCHG_AR -> {
                 int a = c.reg(Cpu.EAX, size);
                 c.setReg(Cpu.EAX, size, c.reg(i.reg, size));
@@ -190,37 +192,16 @@ final class Interpreter {
             case Op.MOV_EI -> writeE(i, size, i.imm);
             case Op.MOV_A_M -> c.setReg(Cpu.EAX, size, c.read(i.seg, i.a32 ? i.disp : i.disp & 0xffff, size));
             case Op.MOV_M_A -> c.write(i.seg, i.a32 ? i.disp : i.disp & 0xffff, size, c.reg(Cpu.EAX, size));
-            case Op.MOV_E_SREG -> {
-                if (i.reg > 5) {
-                    throw Fault.ud();
-                }
-                if (i.reg == Cpu.CS) {
-                    c.exits.inc(ExitReason.RING_ALIAS);
-                }
-                int sel = c.segSel[i.reg];
-                if (i.mod == 3) {
-                    c.setReg(i.rm, i.o32 ? 4 : 2, sel);
-                } else {
-                    c.write16(i.seg, ea(i), sel);
-                }
-            }
+            case Op.MOV_E_SREG -> writeWordE(i, Segmentation.movFromSreg(c, i.reg));
             case Op.MOV_SREG_E -> {
-                if (i.reg > 5 || i.reg == Cpu.CS) {
-                    throw Fault.ud();
-                }
-                Segmentation.load(c, i.reg, readE(i, 2));
-                if (i.reg == Cpu.SS) {
-                    c.interruptShadow = true;
-                    c.movSsShadow = true;
-                }
+                Segmentation.checkMovToSreg(i.reg);   // #UD before the operand is read
+                Segmentation.movToSreg(c, i.reg, readE(i, 2));
             }
             case Op.LEA -> c.setReg(i.reg, size, ea(i));
             case Op.LXS -> {
                 int off = ea(i);
                 int v = c.read(i.seg, off, size);
-                int sel = c.read16(i.seg, off + size);
-                Segmentation.load(c, i.sub, sel);
-                c.setReg(i.reg, size, v);   // LSS, unlike MOV SS / POP SS, opens no interrupt shadow
+                Segmentation.loadFarPointer(c, i.sub, i.reg, size, v, c.read16(i.seg, off + size));
             }
             case Op.DAA -> Bcd.daa(c);
             case Op.DAS -> Bcd.das(c);
@@ -229,16 +210,12 @@ final class Interpreter {
             case Op.AAM -> Bcd.aam(c, i.imm);
             case Op.AAD -> Bcd.aad(c, i.imm);
             case Op.SALC -> c.setReg8(0, c.cf() ? 0xff : 0);
-            case Op.PUSHA -> pusha(size);
-            case Op.POPA -> popa(size);
+            case Op.PUSHA -> StackOps.pusha(c, size);
+            case Op.POPA -> StackOps.popa(c, size);
             case Op.BOUND -> {
                 int off = ea(i);
-                int lo = Alu.signExtend(c.read(i.seg, off, size), size);
-                int hi = Alu.signExtend(c.read(i.seg, off + size, size), size);
-                int v = Alu.signExtend(c.reg(i.reg, size), size);
-                if (v < lo || v > hi) {
-                    throw Fault.of(Fault.BR);
-                }
+                int lo = c.read(i.seg, off, size);
+                Alu.bound(size, c.reg(i.reg, size), lo, c.read(i.seg, off + size, size));
             }
             case Op.ARPL -> {
                 int d = loadRmw(i, 2);
@@ -252,11 +229,8 @@ final class Interpreter {
             case Op.IDIV -> MulDiv.idiv(c, size, readE(i, size));
             case Op.CBW -> Alu.cbw(c, i.o32);
             case Op.CWD -> Alu.cwd(c, i.o32);
-            case Op.SAHF -> {
-                int f = c.getEflags() & ~(Flags.SF | Flags.ZF | Flags.AF | Flags.PF | Flags.CF);
-                c.setArithFlags(f | (c.reg8(4) & (Flags.SF | Flags.ZF | Flags.AF | Flags.PF | Flags.CF)));
-            }
-            case Op.LAHF -> c.setReg8(4, (c.getEflags() & 0xd5) | 2);
+            case Op.SAHF -> SystemOps.sahf(c);
+            case Op.LAHF -> SystemOps.lahf(c);
             case Op.CMC -> c.setFlag(Flags.CF, !c.cf());
             case Op.CLC -> c.setFlag(Flags.CF, false);
             case Op.STC -> c.setFlag(Flags.CF, true);
@@ -265,14 +239,7 @@ final class Interpreter {
             case Op.CLI -> SystemOps.cli(c);
             case Op.STI -> SystemOps.sti(c);
             case Op.PUSHF -> c.push(size, SystemOps.pushfImage(c));
-            case Op.POPF -> {
-                if (c.v86() && c.iopl() < 3) {
-                    throw Fault.gp0();
-                }
-                int v = c.peek(size, 0);
-                SystemOps.popf(c, v, i.o32);
-                c.setSp(c.sp() + size);
-            }
+            case Op.POPF -> StackOps.popf(c, size, i.o32);
             case Op.MOVS, Op.CMPS, Op.STOS, Op.LODS, Op.SCAS, Op.INS, Op.OUTS -> {
                 int kind = switch (i.op) {
                     case Op.MOVS -> StringOps.MOVS;
@@ -283,12 +250,7 @@ final class Interpreter {
                     case Op.INS -> StringOps.INS;
                     default -> StringOps.OUTS;
                 };
-                // MOVS/STOS/LODS/INS/OUTS repeat on either F2 or F3 (both act as REP)
-                int rep = i.rep;
-                if (rep != StringOps.REP_NONE && kind != StringOps.CMPS && kind != StringOps.SCAS) {
-                    rep = StringOps.REPE;
-                }
-                if (!StringOps.run(c, kind, size, i.a32, i.seg, rep)) {
+                if (!StringOps.run(c, kind, size, i.a32, i.seg, i.rep)) {
                     return;   // more iterations: execute this instruction again
                 }
             }
@@ -301,13 +263,13 @@ final class Interpreter {
                 int a = loadRmw(i, size);
                 storeRmw(i, size, Shifts.op(c, i.sub, size, a, count));
             }
-            case Op.SHLD_I, Op.SHLD_CL, Op.SHRD_I, Op.SHRD_CL -> {
-                int count = (i.op == Op.SHLD_I || i.op == Op.SHRD_I) ? i.imm : r[Cpu.ECX] & 0xff;
+            case Op.SHLD_I, Op.SHLD_CL -> {
                 int a = loadRmw(i, size);
-                int b = c.reg(i.reg, size);
-                int v = (i.op == Op.SHLD_I || i.op == Op.SHLD_CL) ? Shifts.shld(c, size, a, b, count)
-                        : Shifts.shrd(c, size, a, b, count);
-                storeRmw(i, size, v);
+                storeRmw(i, size, Shifts.shld(c, size, a, c.reg(i.reg, size), i.op == Op.SHLD_I ? i.imm : r[Cpu.ECX] & 0xff));
+            }
+            case Op.SHRD_I, Op.SHRD_CL -> {
+                int a = loadRmw(i, size);
+                storeRmw(i, size, Shifts.shrd(c, size, a, c.reg(i.reg, size), i.op == Op.SHRD_I ? i.imm : r[Cpu.ECX] & 0xff));
             }
             case Op.JCC -> {
                 if (c.condition(i.sub)) {
@@ -336,22 +298,13 @@ final class Interpreter {
                 return;
             }
             case Op.LOOP, Op.LOOPZ, Op.LOOPNZ -> {
-                int cnt = (countReg(i.a32) - 1) & (i.a32 ? -1 : 0xffff);
-                boolean go = cnt != 0 && (i.op == Op.LOOP || (i.op == Op.LOOPZ) == c.zf());
-                int t = go ? branch(next + i.imm, i.o32) : 0;
-                if (i.a32) {
-                    r[Cpu.ECX] = cnt;
-                } else {
-                    c.setReg(Cpu.ECX, 2, cnt);
-                }
-                if (go) {
-                    c.eip = t;
+                int kind = i.op == Op.LOOP ? Branch.LOOP : i.op == Op.LOOPZ ? Branch.LOOPZ : Branch.LOOPNZ;
+                if (Branch.loop(c, kind, i.a32, i.o32, next + i.imm)) {
                     return;
                 }
             }
             case Op.JCXZ -> {
-                if (countReg(i.a32) == 0) {
-                    c.eip = branch(next + i.imm, i.o32);
+                if (Branch.jcxz(c, i.a32, i.o32, next + i.imm)) {
                     return;
                 }
             }
@@ -364,14 +317,7 @@ final class Interpreter {
                 return;
             }
             case Op.JMPF_E, Op.CALLF_E -> {
-                int off = ea(i);
-                int target = c.read(i.seg, off, size);
-                int sel = c.read16(i.seg, off + size);
-                if (i.op == Op.JMPF_E) {
-                    FarTransfer.jmpFar(c, sel, target, i.o32, next);
-                } else {
-                    FarTransfer.callFar(c, sel, target, i.o32, next);
-                }
+                FarTransfer.farIndirect(c, i.op == Op.CALLF_E, i.seg, ea(i), size, i.o32, next);
                 return;
             }
             case Op.RETF, Op.RETF_I -> {
@@ -379,25 +325,11 @@ final class Interpreter {
                 return;
             }
             case Op.IRET -> {
-                boolean wasOff = !c.interruptsEnabled();
                 FarTransfer.iret(c, i.o32, next);
-                if (wasOff && c.interruptsEnabled()) {
-                    c.exits.inc(ExitReason.IF_TOGGLE);
-                }
                 return;
             }
             case Op.INT_I -> {
-                if (i.sub == 1) {   // ICEBP
-                    InterruptDelivery.deliver(c, Fault.DB, InterruptDelivery.EXCEPTION, false, 0, next);
-                    return;
-                }
-                if (c.v86() && c.iopl() < 3) {
-                    throw Fault.gp0();
-                }
-                if (i.imm == 0x80) {
-                    c.exits.inc(ExitReason.SYSCALL);
-                }
-                InterruptDelivery.deliver(c, i.imm, InterruptDelivery.SOFTWARE, false, 0, next);
+                InterruptDelivery.softwareInterrupt(c, i.sub == 1, i.imm, next);   // sub 1: INT1 / ICEBP
                 return;
             }
             case Op.INT3 -> {
@@ -405,12 +337,11 @@ final class Interpreter {
                 return;
             }
             case Op.INTO -> {
-                if (c.of()) {
-                    InterruptDelivery.deliver(c, Fault.OF, InterruptDelivery.SOFTWARE_EXCEPTION, false, 0, next);
+                if (InterruptDelivery.into(c, next)) {
                     return;
                 }
             }
-            case Op.ENTER -> enter(size, i.imm, i.imm2 & 31);
+            case Op.ENTER -> StackOps.enter(c, size, i.imm, i.imm2);
             case Op.LEAVE -> StackOps.leave(c, size);
             case Op.XLAT -> {
                 int a = (i.a32 ? r[Cpu.EBX] : r[Cpu.EBX] & 0xffff) + c.reg8(0);
@@ -421,28 +352,12 @@ final class Interpreter {
                 X87.execute(c, 0xd8 + i.sub, modrm, i.seg, i.mod == 3 ? 0 : ea(i), i.o32);
             }
             case Op.WAIT -> X87.fwait(c);
-            case Op.FXSAVE, Op.FXRSTOR -> {
-                if (!X87.FXSR_IMPLEMENTED || (c.cr0 & Cpu.CR0_EM) != 0) {
-                    throw Fault.ud();
-                }
-                if ((c.cr0 & Cpu.CR0_TS) != 0) {
-                    throw Fault.of(Fault.NM);
-                }
-                if (i.op == Op.FXSAVE) {
-                    X87.fxsave(c, i.seg, ea(i));
-                } else {
-                    X87.fxrstor(c, i.seg, ea(i));
-                }
-            }
+            case Op.FXSAVE, Op.FXRSTOR -> X87.fxsaveOrRestore(c, i.op == Op.FXRSTOR, i.seg, ea(i));
             case Op.IN_I -> c.setReg(Cpu.EAX, size, SystemOps.in(c, i.imm, size));
             case Op.OUT_I -> SystemOps.out(c, i.imm, size, c.reg(Cpu.EAX, size));
             case Op.IN_D -> c.setReg(Cpu.EAX, size, SystemOps.in(c, r[Cpu.EDX] & 0xffff, size));
             case Op.OUT_D -> SystemOps.out(c, r[Cpu.EDX] & 0xffff, size, c.reg(Cpu.EAX, size));
-            case Op.HLT -> {
-                SystemOps.requireCpl0(c);
-                c.exits.inc(ExitReason.HLT);
-                c.halted = true;
-            }
+            case Op.HLT -> SystemOps.hlt(c);
             case Op.CMOV -> {
                 int v = readE(i, size);
                 if (c.condition(i.sub)) {
@@ -450,65 +365,30 @@ final class Interpreter {
                 }
             }
             case Op.SETCC -> writeE(i, 1, c.condition(i.sub) ? 1 : 0);
-            case Op.BT_EG -> btReg(i, size);
-            case Op.BT_EI -> {
-                int bit = i.imm & (size * 8 - 1);
+            case Op.BT_EG, Op.BT_EI -> {
+                int bit = i.op == Op.BT_EI ? i.imm : c.reg(i.reg, size);
+                // a register bit offset may address beyond a memory operand
+                int off = i.mod == 3 ? 0 : i.op == Op.BT_EI ? ea(i) : BitOps.memOperandOffset(size, bit, ea(i), i.a32);
                 if (i.sub == BitOps.BT) {
-                    BitOps.bitOp(c, BitOps.BT, size, readE(i, size), bit);
+                    BitOps.bitOp(c, BitOps.BT, size, readEAt(i, off, size), bit);
                 } else {
-                    storeRmw(i, size, BitOps.bitOp(c, i.sub, size, loadRmw(i, size), bit));
+                    storeRmw(i, size, BitOps.bitOp(c, i.sub, size, loadRmwAt(i, off, size), bit));
                 }
             }
             case Op.BSF -> c.setReg(i.reg, size, BitOps.bsf(c, size, readE(i, size), c.reg(i.reg, size)));
             case Op.BSR -> c.setReg(i.reg, size, BitOps.bsr(c, size, readE(i, size), c.reg(i.reg, size)));
-            case Op.BSWAP -> {
-                if (i.o32) {
-                    r[i.reg] = Integer.reverseBytes(r[i.reg]);
-                } else {
-                    c.setReg(i.reg, 2, 0);   // BSWAP r16 is undefined; P6 family clears the word
-                }
-            }
+            case Op.BSWAP -> c.setReg(i.reg, i.o32 ? 4 : 2, BitOps.bswap(r[i.reg], i.o32));
             case Op.MOVZX -> {
                 int v = readE(i, i.sub);
                 c.setReg(i.reg, size, v);
             }
             case Op.MOVSX -> c.setReg(i.reg, size, Alu.signExtend(readE(i, i.sub), i.sub));
-            case Op.XADD -> {
-                int d = loadRmw(i, size);
-                int s = c.reg(i.reg, size);
-                int sum = Alu.add(c, size, d, s);
-                c.setReg(i.reg, size, d);
-                storeRmw(i, size, sum);
-            }
+            case Op.XADD -> storeRmw(i, size, Alu.xadd(c, size, i.reg, loadRmw(i, size)));
             case Op.CMPXCHG -> {
                 int d = loadRmw(i, size);
-                int acc = c.reg(Cpu.EAX, size);
-                Alu.sub(c, size, acc, d);
-                if (acc == d) {
-                    storeRmw(i, size, c.reg(i.reg, size));
-                } else {
-                    storeRmw(i, size, d);   // the destination is always written back
-                    c.setReg(Cpu.EAX, size, d);
-                }
+                storeRmw(i, size, Alu.cmpxchg(c, size, c.reg(Cpu.EAX, size), d, c.reg(i.reg, size)));
             }
-            case Op.CMPXCHG8B -> {
-                int off = ea(i);
-                int lin = c.rmwAddr(i.seg, off, 8);
-                long m = (c.readLin32(lin) & 0xffffffffL) | ((long) c.readLin32(lin + 4) << 32);
-                long cmp = (r[Cpu.EAX] & 0xffffffffL) | ((long) r[Cpu.EDX] << 32);
-                int f = c.getEflags() & ~Flags.ZF;
-                if (m == cmp) {
-                    c.writeLin32(lin, r[Cpu.EBX]);
-                    c.writeLin32(lin + 4, r[Cpu.ECX]);
-                    c.setArithFlags(f | Flags.ZF);
-                } else {
-                    c.writeLin32(lin, (int) m);
-                    c.writeLin32(lin + 4, (int) (m >>> 32));
-                    r[Cpu.EAX] = (int) m;
-                    r[Cpu.EDX] = (int) (m >>> 32);
-                    c.setArithFlags(f);
-                }
-            }
+            case Op.CMPXCHG8B -> Alu.cmpxchg8b(c, i.seg, ea(i));
             case Op.CPUID -> CpuId.execute(c);
             case Op.RDTSC -> SystemOps.rdtsc(c);
             case Op.RDPMC -> SystemOps.rdpmc(c);
@@ -522,16 +402,7 @@ final class Interpreter {
                 SystemOps.sysexit(c);
                 return;
             }
-            case Op.SLDT, Op.STR -> {
-                SystemOps.requireProtected(c);
-                c.exits.inc(ExitReason.RING_ALIAS);
-                int sel = c.segSel[i.op == Op.SLDT ? Cpu.LDTR : Cpu.TR];
-                if (i.mod == 3) {
-                    c.setReg(i.rm, i.o32 ? 4 : 2, sel);
-                } else {
-                    c.write16(i.seg, ea(i), sel);
-                }
-            }
+            case Op.SLDT, Op.STR -> writeWordE(i, SystemOps.storeSystemSelector(c, i.op == Op.SLDT ? Cpu.LDTR : Cpu.TR));
             case Op.LLDT -> SystemOps.lldt(c, readEPriv(i));
             case Op.LTR -> SystemOps.ltr(c, readEPriv(i));
             case Op.VERR -> SystemOps.verr(c, readE(i, 2));
@@ -540,188 +411,46 @@ final class Interpreter {
             case Op.SIDT -> SystemOps.storeTable(c, i.seg, ea(i), c.idtLimit, i.o32 ? c.idtBase : c.idtBase & 0xffffff);
             case Op.LGDT -> SystemOps.lgdt(c, i.seg, ea(i), i.o32);
             case Op.LIDT -> SystemOps.lidt(c, i.seg, ea(i), i.o32);
-            case Op.SMSW -> {
-                c.exits.inc(ExitReason.RING_ALIAS);
-                if (i.mod == 3) {
-                    c.setReg(i.rm, i.o32 ? 4 : 2, c.cr0);
-                } else {
-                    c.write16(i.seg, ea(i), c.cr0);
-                }
-            }
+            case Op.SMSW -> writeWordE(i, SystemOps.smsw(c));
             case Op.LMSW -> SystemOps.lmsw(c, readEPriv(i));
-            case Op.INVLPG -> {
-                SystemOps.requireCpl0(c);
-                int lin = c.segBase[i.seg] + ea(i);
-                c.tlb.flushPage(lin >>> 12);
-                c.exits.inc(ExitReason.TLB_FLUSH);
-            }
-            case Op.LAR -> {
-                int v = SystemOps.lar(c, readE(i, 2));
-                if (v != -1) {
-                    c.setReg(i.reg, size, size == 2 ? v & 0xff00 : v);
-                }
-            }
-            case Op.LSL -> {
-                int v = SystemOps.lsl(c, readE(i, 2));
-                if (c.zf()) {
-                    c.setReg(i.reg, size, v);
-                }
-            }
+            case Op.INVLPG -> SystemOps.invlpg(c, i.seg, ea(i));
+            case Op.LAR -> c.setReg(i.reg, size, SystemOps.lar(c, readE(i, 2), size, c.reg(i.reg, size)));
+            case Op.LSL -> c.setReg(i.reg, size, SystemOps.lsl(c, readE(i, 2), c.reg(i.reg, size)));
             case Op.CLTS -> SystemOps.clts(c);
             case Op.INVD, Op.WBINVD -> SystemOps.requireCpl0(c);
-            case Op.MOV_R_CR -> {
-                SystemOps.requireCpl0(c);
-                r[i.rm] = c.readCr(i.reg);
-            }
-            case Op.MOV_CR_R -> {
-                SystemOps.requireCpl0(c);
-                c.writeCr(i.reg, r[i.rm]);
-            }
-            case Op.MOV_R_DR -> {
-                SystemOps.requireCpl0(c);
-                r[i.rm] = c.dr[debugReg(i.reg)];
-            }
-            case Op.MOV_DR_R -> {
-                SystemOps.requireCpl0(c);
-                c.writeDebugRegister(debugReg(i.reg), r[i.rm]);
-            }
+            case Op.MOV_R_CR -> r[i.rm] = SystemOps.movFromCr(c, i.reg);
+            case Op.MOV_CR_R -> SystemOps.movToCr(c, i.reg, r[i.rm]);
+            case Op.MOV_R_DR -> r[i.rm] = SystemOps.movFromDr(c, i.reg);
+            case Op.MOV_DR_R -> SystemOps.movToDr(c, i.reg, r[i.rm]);
             default -> throw Fault.ud();
         }
         c.eip = next;
     }
 
-    /** LLDT, LTR, LMSW: the CPL check comes before the operand is read (SDM). */
+    /** LLDT, LTR, LMSW: the source word, read only after the mode and CPL checks. */
     private int readEPriv(Insn i) {
-        if (i.op != Op.LMSW) {
-            SystemOps.requireProtected(c);
-        }
-        if (c.protectedMode() && (c.cpl != 0 || c.v86())) {
-            throw Fault.gp0();
-        }
+        SystemOps.checkSystemLoad(c, i.op != Op.LMSW);
         return readE(i, 2);
     }
 
-    /** DR4/DR5 alias DR6/DR7 unless CR4.DE is set, when they are #UD (SDM 17.2.2). */
-    private int debugReg(int n) {
-        if (n == 4 || n == 5) {
-            if ((c.cr4 & Cpu.CR4_DE) != 0) {
-                throw Fault.ud();
-            }
-            return n + 2;
-        }
-        return n;
-    }
-
-    private void pushSeg(int size, int sel) {
-        // a 32-bit push of a segment register writes only the low word (P6 and later)
-        int nsp = c.sp() - size;
-        if (!c.stack32) {
-            nsp &= 0xffff;
-        }
-        c.write16(Cpu.SS, nsp, sel);
-        c.setSp(nsp);
-    }
-
-    /** POP r/m: the address of a memory destination is computed with ESP already incremented. */
-    private void popE(Insn i, int size) {
-        int v = c.peek(size, 0);
+    /**
+     * The r/m destination of MOV r/m, Sreg, SLDT, STR and SMSW: a register takes the whole
+     * value at the operand size (a selector is zero-extended), memory always just the word.
+     */
+    private void writeWordE(Insn i, int v) {
         if (i.mod == 3) {
-            c.setSp(c.sp() + size);
-            c.setReg(i.rm, size, v);
-            return;
+            c.setReg(i.rm, i.o32 ? 4 : 2, v);
+        } else {
+            c.write16(i.seg, ea(i), v);
         }
+    }
+
+    /** POP m: the destination address is formed with ESP already incremented by the pop (SDM POP). */
+    private int eaAfterPop(Insn i, int size) {
         int oldEsp = r[Cpu.ESP];
         c.setSp(c.sp() + size);
-        try {
-            c.write(i.seg, ea(i), size, v);
-        } catch (Fault f) {
-            r[Cpu.ESP] = oldEsp;
-            throw f;
-        }
-    }
-
-    private void pusha(int size) {
-        int oldEsp = r[Cpu.ESP];
-        int sp = c.sp();
-        try {
-            for (int n = 0; n < 8; n++) {
-                c.push(size, n == Cpu.ESP ? (size == 4 ? oldEsp : sp) : c.reg(n, size));
-            }
-        } catch (Fault f) {
-            r[Cpu.ESP] = oldEsp;
-            throw f;
-        }
-    }
-
-    private void popa(int size) {
-        int[] v = new int[8];
-        for (int n = 0; n < 8; n++) {
-            v[7 - n] = c.peek(size, n * size);
-        }
-        for (int n = 0; n < 8; n++) {
-            if (n != Cpu.ESP) {
-                c.setReg(n, size, v[n]);
-            }
-        }
-        c.setSp(c.sp() + 8 * size);
-    }
-
-    /** ENTER (SDM ENTER pseudocode) with nesting level {@code level}. */
-    private void enter(int size, int alloc, int level) {
-        int oldEsp = r[Cpu.ESP], oldEbp = r[Cpu.EBP];
-        try {
-            c.push(size, c.reg(Cpu.EBP, size));
-            int frame = c.sp();
-            if (level > 0) {
-                int bp = c.stack32 ? r[Cpu.EBP] : r[Cpu.EBP] & 0xffff;
-                for (int k = 1; k < level; k++) {
-                    bp -= size;
-                    if (!c.stack32) {
-                        bp &= 0xffff;
-                    }
-                    c.push(size, c.read(Cpu.SS, bp, size));
-                }
-                c.push(size, frame);
-            }
-            // the new stack top must be writable (P6 probes it) before EBP changes
-            int nsp = c.sp() - alloc;
-            if (!c.stack32) {
-                nsp &= 0xffff;
-            }
-            c.setReg(Cpu.EBP, size, frame);
-            c.setSp(nsp);
-        } catch (Fault f) {
-            r[Cpu.ESP] = oldEsp;
-            r[Cpu.EBP] = oldEbp;
-            throw f;
-        }
-    }
-
-    private void btReg(Insn i, int size) {
-        int bitOff = c.reg(i.reg, size);
-        if (i.mod == 3) {
-            int bit = bitOff & (size * 8 - 1);
-            int v = c.reg(i.rm, size);
-            int res = BitOps.bitOp(c, i.sub, size, v, bit);
-            if (i.sub != BitOps.BT) {
-                c.setReg(i.rm, size, res);
-            }
-            return;
-        }
-        // memory form: the bit offset is signed and may address outside the operand (SDM BT)
-        int sOff = Alu.signExtend(bitOff, size);
-        int bits = size * 8;
-        int addr = ea(i) + (sOff >> (size == 4 ? 5 : 4)) * size;
-        if (!i.a32) {
-            addr &= 0xffff;
-        }
-        int bit = sOff & (bits - 1);
-        if (i.sub == BitOps.BT) {
-            BitOps.bitOp(c, BitOps.BT, size, c.read(i.seg, addr, size), bit);
-        } else {
-            int lin = c.rmwAddr(i.seg, addr, size);
-            int v = c.readLin(lin, size);
-            c.writeLin(lin, size, BitOps.bitOp(c, i.sub, size, v, bit));
-        }
+        int off = ea(i);
+        r[Cpu.ESP] = oldEsp;
+        return off;
     }
 }

@@ -14,6 +14,8 @@ public final class JitStats {
     final LongAdder failures = new LongAdder();
     /** Entries into translated code (vCPU thread only). */
     long entries;
+    /** Guest instructions retired inside translated code, the interpreted ones among them included (vCPU thread only). */
+    long translatedInstructions;
     volatile String lastFailure = "";
 
     public long translated() {
@@ -39,6 +41,7 @@ public final class JitStats {
         line(sb, "jit bytecode B", bytecodeBytes.sum());
         line(sb, "jit classes live", live.sum());
         line(sb, "jit entries", entries);
+        line(sb, "jit instructions", translatedInstructions);
         line(sb, "jit invalidated", invalidated.sum());
         line(sb, "jit evicted", evicted.sum());
         sb.append(String.format("%-16s %14.1f ms%n", "jit time", nanos.sum() / 1e6));
