@@ -25,7 +25,12 @@ public final class SoftTlb {
     private final byte[][] largeShift = new byte[4][SIZE];
     /** Fills from large pages since the last full flush (a hint that invlpg must scan). */
     private int largeFills;
-    /** Incremented whenever any entry may have been dropped: cached facts derived from translations are stale. */
+    /**
+     * Incremented by every invalidation the guest asks for (CR3 write, invlpg, a full flush):
+     * facts cached from earlier translations (the engine's remembered successor blocks) are
+     * stale. An entry evicted by a fill is not such an event: the guest's mapping did not
+     * change, and a processor may keep using a translation until it is invalidated (SDM 4.10.4).
+     */
     public int epoch;
 
     public SoftTlb() {
@@ -39,9 +44,6 @@ public final class SoftTlb {
     /** Fills an entry; {@code shift} is 0 for a 4 KiB page, 9 or 10 when it came from a 2 or 4 MiB page. */
     public void fill(int kind, int linPage, long physPage, boolean isGlobal, int shift) {
         int i = linPage & MASK;
-        if (tag[kind][i] != -1 && tag[kind][i] != linPage) {
-            epoch++;   // an entry is evicted
-        }
         tag[kind][i] = linPage;
         phys[kind][i] = physPage;
         global[kind][i] = isGlobal;
