@@ -31,16 +31,6 @@ final class Block {
     int succCsBase0, succCsBase1;
     int succMode0, succMode1;
 
-    /** How many instructions precede the one at byte offset {@code offset} (a fault's position in the block). */
-    int indexAt(int offset) {
-        for (int k = 0; k < insns.length; k++) {
-            if (insns[k].offset == offset) {
-                return k;
-            }
-        }
-        return 0;
-    }
-
     Block(long key, Insn[] insns, int byteLength) {
         this.key = key;
         this.insns = insns;

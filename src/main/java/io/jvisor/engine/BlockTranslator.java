@@ -15,6 +15,7 @@ import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassHierarchyResolver;
 import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
+import java.lang.classfile.attribute.CodeAttribute;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
 import java.lang.constant.MethodTypeDesc;
@@ -45,7 +46,8 @@ final class BlockTranslator {
             CD_INSN = desc(Insn.class), CD_TRANSLATION = desc(Translation.class), CD_ALU = desc(Alu.class),
             CD_SHIFTS = desc(Shifts.class), CD_MULDIV = desc(MulDiv.class), CD_BRANCH = desc(Branch.class),
             CD_SYSOPS = desc(SystemOps.class), CD_IRQ = desc(InterruptSource.class),
-            CD_STACK = desc(StackOps.class), CD_BITOPS = desc(BitOps.class);
+            CD_STACK = desc(StackOps.class), CD_BITOPS = desc(BitOps.class),
+            CD_FAULT = desc(io.jvisor.cpu.Fault.class), CD_STRINGOPS = desc(io.jvisor.cpu.StringOps.class);
     static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_int, CD_CPU, CD_INTERP, CD_BLOCK, CD_long);
     private static final MethodTypeDesc I_I = MethodTypeDesc.of(CD_int, CD_int), I_II = MethodTypeDesc.of(CD_int, CD_int, CD_int),
             I_III = MethodTypeDesc.of(CD_int, CD_int, CD_int, CD_int), V_II = MethodTypeDesc.of(CD_void, CD_int, CD_int),
@@ -63,10 +65,14 @@ final class BlockTranslator {
             ALU4 = MethodTypeDesc.of(CD_int, CD_CPU, CD_int, CD_int, CD_int, CD_int),
             MUL1 = MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int),
             LOOP = MethodTypeDesc.of(CD_boolean, CD_CPU, CD_int, CD_boolean, CD_boolean, CD_int),
-            JCXZ = MethodTypeDesc.of(CD_boolean, CD_CPU, CD_boolean, CD_boolean, CD_int);
+            JCXZ = MethodTypeDesc.of(CD_boolean, CD_CPU, CD_boolean, CD_boolean, CD_int),
+            STRING = MethodTypeDesc.of(CD_boolean, CD_CPU, CD_int, CD_int, CD_boolean, CD_int, CD_int);
 
     // local variable slots of run()
-    private static final int THIS = 0, C = 1, INTERP = 2, B = 3, STOP_AT = 4, R = 6, EIP0 = 7, LIN = 8, V = 9;
+    private static final int THIS = 0, C = 1, INTERP = 2, B = 3, STOP_AT = 4, R = 6, EIP0 = 7, LIN = 8, V = 9,
+            KIDX = 10;
+    /** HotSpot does not compile methods over 8,000 bytes of bytecode: a region that would is translated smaller. */
+    static final int MAX_METHOD_BYTES = 7_600;
 
     private static ClassDesc desc(Class<?> k) {
         return ClassDesc.of(k.getName());
@@ -75,35 +81,134 @@ final class BlockTranslator {
     private final ClassFile classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
             ClassHierarchyResolver.ofClassLoading(BlockTranslator.class.getClassLoader())));
 
-    /** The class file and the segments it assumed flat. */
-    record Result(byte[] bytes, int flatNeeded, int[] syncedAt) { }
+    /**
+     * The class file, the segments it assumed flat, the region's instructions in emission
+     * order with each one's count correction for a fault, and the byte extent of the region
+     * relative to its entry (for the CS limit check on entry).
+     */
+    record Result(byte[] bytes, int flatNeeded, int[] faultDelta, Insn[] insns, int lowOff, int highEnd, int blocks) { }
 
-    /** Per-block emission state. */
+    /** Per-region emission state; the fields from {@link #insns} to {@link #first} describe the block being emitted. */
     private final class Emitter {
         final CodeBuilder cb;
-        final Insn[] insns;
         final boolean code32;
+        /** The region's blocks, their byte offsets from the entry block, and the label of each one's start. */
+        final Block[] region;
+        final int[] bases;
+        final Label[] labels;
+        /** Segments flat at entry; a jump inside the region is a direct goto only while this still holds. */
+        final int entryFlat;
         /** Segments that were flat when the block became hot and stay so through the block (no segment loads before use). */
         int flatAvailable;
         int flatNeeded;
-        Label top;
+        Insn[] insns;
+        /** Offset of the current block from the entry, and the index of its first instruction in the region. */
+        int base, first;
         /**
-         * Instructions of the current pass already added to {@code c.instructions}: the count is
-         * made exact before each instruction run by the interpreter (RDTSC, I/O and device time
-         * read it), and {@link #syncedAt} tells the engine, for a fault at instruction k, how
-         * many of the k before it were counted already.
+         * Instructions of the current pass through the current block already added to
+         * {@code c.instructions}: the count is made exact before each instruction run by the
+         * interpreter (RDTSC, I/O and device time read it) and at each jump inside the region;
+         * {@link #faultDelta} gives the fault handler, for each instruction, how many before
+         * it in its block were not counted yet.
          */
         int synced;
-        final int[] syncedAt;
+        final int[] faultDelta;
         /** The instruction being emitted follows an STI: it runs in the interrupt shadow, after it interrupts are due. */
         boolean afterSti;
 
-        Emitter(CodeBuilder cb, Insn[] insns, boolean code32, int flatAvailable) {
+        Emitter(CodeBuilder cb, Block[] region, int[] bases, boolean code32, int flatAvailable) {
             this.cb = cb;
-            this.insns = insns;
+            this.region = region;
+            this.bases = bases;
             this.code32 = code32;
-            this.flatAvailable = flatAvailable;
-            this.syncedAt = new int[insns.length];
+            this.entryFlat = flatAvailable;
+            int n = 0;
+            this.labels = new Label[region.length];
+            for (int j = 0; j < region.length; j++) {
+                n += region[j].insns.length;
+                labels[j] = cb.newLabel();
+            }
+            this.faultDelta = new int[n];
+        }
+
+        /** Starts block j of the region. */
+        void beginBlock(int j) {
+            cb.labelBinding(labels[j]);
+            insns = region[j].insns;
+            base = bases[j];
+            synced = 0;
+            flatAvailable = entryFlat;
+            afterSti = false;
+        }
+
+        /** The region block starting {@code rel} bytes from the entry, or -1. */
+        int blockAt(int rel) {
+            for (int j = 0; j < bases.length; j++) {
+                if (bases[j] == rel) {
+                    return j;
+                }
+            }
+            return -1;
+        }
+
+        /**
+         * The region block a near jump from instruction {@code i} to {@code rel} can go to
+         * directly, or -1: only in 32-bit code with a 32-bit target, with the entry's flat
+         * segments unchanged, and not from the instruction in an STI shadow or STI itself
+         * (after those the dispatcher must look for an interrupt).
+         */
+        int directTarget(Insn i, int rel) {
+            if (!code32 || !i.o32 || flatAvailable != entryFlat || afterSti || i.op == Op.STI) {
+                return -1;
+            }
+            return blockAt(rel);
+        }
+
+        /**
+         * A jump inside the region: counts this pass, leaves with EIP at the target once the
+         * engine's instruction bound is reached (stop requests and device deadlines) or an
+         * interrupt can be taken, else goes straight to the target's code.
+         */
+        void jumpTo(int j, int retired) {
+            Label done = cb.newLabel();
+            cb.aload(C);
+            cb.dup();
+            cb.getfield(CD_CPU, "instructions", CD_long);
+            cb.loadConstant((long) (retired - synced));
+            cb.ladd();
+            cb.dup2_x1();
+            cb.putfield(CD_CPU, "instructions", CD_long);
+            cb.lload(STOP_AT);
+            cb.lcmp();
+            cb.ifge(done);
+            // an interrupt made deliverable by this pass (an unmasking OUT, say) is taken at the jump
+            cb.aload(C);
+            cb.getfield(CD_CPU, "interrupts", CD_IRQ);
+            cb.invokeinterface(CD_IRQ, "hasInterrupt", Z_V);
+            cb.ifeq(labels[j]);
+            cb.aload(C);
+            cb.invokevirtual(CD_CPU, "interruptsEnabled", Z_V);
+            cb.ifeq(labels[j]);
+            cb.labelBinding(done);
+            cb.aload(C);
+            cb.iload(EIP0);
+            if (bases[j] != 0) {
+                cb.loadConstant(bases[j]);
+                cb.iadd();
+            }
+            cb.putfield(CD_CPU, "eip", CD_int);
+            cb.loadConstant(0);
+            cb.ireturn();
+        }
+
+        /** Leaves with EIP at {@code off} in the current block, or jumps there inside the region. */
+        void continueAt(Insn i, int off, int retired) {
+            int j = directTarget(i, base + off);
+            if (j >= 0) {
+                jumpTo(j, retired);
+            } else {
+                exitAt(off, retired);
+            }
         }
 
         /** Returns {@code retired} instructions of this pass, less those already counted. */
@@ -129,8 +234,8 @@ final class BlockTranslator {
 
         void eipAt(int off) {
             cb.iload(EIP0);
-            if (off != 0) {
-                cb.loadConstant(off);
+            if (off + base != 0) {
+                cb.loadConstant(off + base);
                 cb.iadd();
             }
             if (!code32) {
@@ -380,11 +485,13 @@ final class BlockTranslator {
             }
             if (!cannotFault(i)) {
                 storeEip(off);
+                cb.loadConstant(first + k);
+                cb.istore(KIDX);
             }
-            if (!specialised(i)) {
-                syncCount(k);
+            if (!specialised(i) || Interpreter.isString(i.op)) {
+                syncCount(k);   // the interpreter, and StringOps counting iterations, see the exact count
             }
-            syncedAt[k] = synced;
+            faultDelta[first + k] = k - synced;
             switch (i.op) {
                 case Op.NOP, Op.NOP_E -> { }
                 case Op.ALU_EG, Op.ALU_EI -> {
@@ -676,7 +783,12 @@ final class BlockTranslator {
                     }
                     eipAt(nextOff);
                     cb.invokestatic(CD_BRANCH, "call", CALL);
-                    returnRetired(k + 1);
+                    int callee = i.op == Op.CALL_REL ? directTarget(i, base + nextOff + i.imm) : -1;
+                    if (callee >= 0) {
+                        jumpTo(callee, k + 1);
+                    } else {
+                        returnRetired(k + 1);
+                    }
                     return;
                 }
                 case Op.RET, Op.RET_I -> {
@@ -705,10 +817,15 @@ final class BlockTranslator {
                     }
                     Label notTaken = cb.newLabel();
                     cb.ifeq(notTaken);
-                    returnRetired(k + 1);   // the branch set EIP
+                    int target = directTarget(i, base + nextOff + i.imm);
+                    if (target >= 0) {
+                        jumpTo(target, k + 1);
+                    } else {
+                        returnRetired(k + 1);   // the branch set EIP
+                    }
                     cb.labelBinding(notTaken);
                     if (last) {
-                        exitAt(nextOff, k + 1);
+                        continueAt(i, nextOff, k + 1);
                         return;
                     }
                 }
@@ -803,6 +920,24 @@ final class BlockTranslator {
                     rmwStore(i, size);
                     afterWrite(i, nextOff, k);
                 }
+                case Op.MOVS, Op.CMPS, Op.STOS, Op.LODS, Op.SCAS, Op.INS, Op.OUTS -> {
+                    // StringOps counts each iteration; a batch that leaves iterations over keeps EIP here
+                    // and, as in the interpreter's block loop, counts as one retired instruction
+                    cb.aload(C);
+                    cb.loadConstant(Interpreter.stringKind(i.op));
+                    cb.loadConstant(size);
+                    cb.loadConstant(i.a32 ? 1 : 0);
+                    cb.loadConstant(i.seg);
+                    cb.loadConstant(i.rep);
+                    cb.invokestatic(CD_STRINGOPS, "run", STRING);
+                    Label complete = cb.newLabel();
+                    cb.ifne(complete);
+                    returnRetired(k + 1);
+                    cb.labelBinding(complete);
+                    if (i.op == Op.MOVS || i.op == Op.STOS || i.op == Op.INS) {
+                        checkValid(nextOff, k + 1);
+                    }
+                }
                 case Op.JMP_E -> {
                     cb.aload(C);
                     cb.aload(C);
@@ -819,7 +954,7 @@ final class BlockTranslator {
                 }
             }
             if (last) {
-                exitAt(nextOff, k + 1);
+                continueAt(i, nextOff, k + 1);
             } else {
                 interruptWindow(nextOff, k + 1);
             }
@@ -852,7 +987,8 @@ final class BlockTranslator {
                      Op.CLD, Op.STD, Op.CMC, Op.CLI, Op.STI, Op.PUSHF, Op.JCC, Op.JMP_REL, Op.CALL_REL, Op.CALL_E,
                      Op.RET, Op.RET_I, Op.JMP_E, Op.XCHG_EG, Op.CBW, Op.CWD, Op.LEAVE, Op.LOOP, Op.LOOPZ, Op.LOOPNZ,
                      Op.JCXZ, Op.SAHF, Op.LAHF, Op.MUL, Op.IMUL1, Op.DIV, Op.IDIV, Op.BSF, Op.BSR, Op.BT_EI,
-                     Op.SHLD_I, Op.SHLD_CL, Op.SHRD_I, Op.SHRD_CL, Op.XADD, Op.CMPXCHG -> true;
+                     Op.SHLD_I, Op.SHLD_CL, Op.SHRD_I, Op.SHRD_CL, Op.XADD, Op.CMPXCHG, Op.MOVS, Op.CMPS, Op.STOS,
+                     Op.LODS, Op.SCAS, Op.INS, Op.OUTS -> true;
                 case Op.BT_EG -> i.mod == 3;
                 default -> false;
             };
@@ -885,9 +1021,9 @@ final class BlockTranslator {
         /** Any instruction: the interpreter runs its decoded form; leave if it did not fall through. */
         void emitGeneric(int k, boolean last, int nextOff) {
             cb.aload(INTERP);
-            cb.aload(B);
-            cb.getfield(CD_BLOCK, "insns", CD_INSN.arrayType());
-            cb.loadConstant(k);
+            cb.aload(THIS);
+            cb.getfield(CD_TRANSLATION, "insns", CD_INSN.arrayType());
+            cb.loadConstant(first + k);
             cb.aaload();
             cb.invokevirtual(CD_INTERP, "execute", EXECUTE);
             if (last) {
@@ -923,27 +1059,10 @@ final class BlockTranslator {
                 condition(i.sub);
                 cb.ifeq(notTaken);
             }
-            int rel = nextOff + i.imm;
-            boolean selfLoop = i.o32 && code32 && rel == 0;
-            if (selfLoop) {
-                // c.instructions += k + 1; loop while below the engine's bound (the start passed its limit check on entry)
-                Label done = cb.newLabel();
-                cb.aload(C);
-                cb.dup();
-                cb.getfield(CD_CPU, "instructions", CD_long);
-                cb.loadConstant((long) (k + 1 - synced));
-                cb.ladd();
-                cb.putfield(CD_CPU, "instructions", CD_long);
-                cb.aload(C);
-                cb.getfield(CD_CPU, "instructions", CD_long);
-                cb.lload(STOP_AT);
-                cb.lcmp();
-                cb.ifge(done);
-                cb.goto_(top);
-                cb.labelBinding(done);
-                storeEip(0);
-                cb.loadConstant(0);
-                cb.ireturn();
+            // a target inside the region passed the CS limit check with the region's extent on entry
+            int target = directTarget(i, base + nextOff + i.imm);
+            if (target >= 0) {
+                jumpTo(target, k + 1);
             } else {
                 cb.aload(C);
                 cb.aload(C);
@@ -957,20 +1076,53 @@ final class BlockTranslator {
             }
             cb.labelBinding(notTaken);
             if (i.op == Op.JCC && last) {
-                exitAt(nextOff, k + 1);
+                continueAt(i, nextOff, k + 1);
             }
         }
     }
 
     /**
-     * Translates {@code b}. {@code flatSegs} is the CPU's {@link Cpu#flatSegs} when the block
-     * became hot: segments flat then are accessed without segment checks, and the engine
-     * enters the translation only while they still are.
+     * Translates a region: {@code region[0]} is the entry, the other blocks come from the
+     * same physical page in 32-bit code, reachable from the entry by jumps with known
+     * targets; a jump from one to another becomes a goto inside one method (chaining without
+     * a return to the dispatcher). {@code flatSegs} is the CPU's {@link Cpu#flatSegs} when
+     * the entry became hot: segments flat then are accessed without segment checks, and the
+     * engine enters the translation only while they still are. A region whose method would
+     * exceed {@link #MAX_METHOD_BYTES} is translated with fewer blocks.
      */
-    Result translate(Block b, int flatSegs) {
+    Result translate(Block[] region, int flatSegs) {
+        int n = region.length;
+        while (true) {
+            Block[] part = n == region.length ? region : java.util.Arrays.copyOf(region, n);
+            Result r = translateExactly(part, flatSegs);
+            if (n == 1 || codeLength(r.bytes()) <= MAX_METHOD_BYTES) {
+                return r;
+            }
+            n = Math.max(1, n / 2);
+        }
+    }
+
+    private int codeLength(byte[] bytes) {
+        for (var m : classFile.parse(bytes).methods()) {
+            if (m.methodName().equalsString("run") && m.code().orElse(null) instanceof CodeAttribute code) {
+                return code.codeLength();
+            }
+        }
+        return 0;
+    }
+
+    private Result translateExactly(Block[] region, int flatSegs) {
+        Block b = region[0];
         boolean code32 = (b.key & 1) != 0;
+        int[] bases = new int[region.length];
+        int low = 0, high = b.byteLength;
+        for (int j = 0; j < region.length; j++) {
+            bases[j] = (int) ((region[j].key >> 1) - (b.key >> 1));
+            low = Math.min(low, bases[j]);
+            high = Math.max(high, bases[j] + region[j].byteLength);
+        }
         int[] needed = new int[1];
-        int[][] synced = new int[1][];
+        int[][] delta = new int[1][];
         byte[] bytes = classFile.build(ClassDesc.of("io.jvisor.engine.TranslatedBlock"), clb -> {
             clb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
             clb.withSuperclass(CD_TRANSLATION);
@@ -980,7 +1132,7 @@ final class BlockTranslator {
                 cb.return_();
             });
             clb.withMethodBody("run", MTD_RUN, ClassFile.ACC_FINAL, cb -> {
-                Emitter e = new Emitter(cb, b.insns, code32, flatSegs & 0x3f);
+                Emitter e = new Emitter(cb, region, bases, code32, flatSegs & 0x3f);
                 cb.aload(C);
                 cb.getfield(CD_CPU, "r", CD_int.arrayType());
                 cb.astore(R);
@@ -991,20 +1143,42 @@ final class BlockTranslator {
                 cb.istore(LIN);
                 cb.loadConstant(0);
                 cb.istore(V);
-                e.top = cb.newLabel();
-                cb.labelBinding(e.top);
-                for (int k = 0; k < b.insns.length; k++) {
-                    Insn i = b.insns[k];
-                    if (i.op == Op.LXS) {
-                        e.flatAvailable = 0;   // a segment load: later instructions make no flatness assumption
+                cb.loadConstant(0);
+                cb.istore(KIDX);
+                Label start = cb.newLabel(), end = cb.newLabel(), handler = cb.newLabel();
+                cb.labelBinding(start);
+                for (int j = 0; j < region.length; j++) {
+                    e.beginBlock(j);
+                    for (int k = 0; k < e.insns.length; k++) {
+                        Insn i = e.insns[k];
+                        if (i.op == Op.LXS) {
+                            e.flatAvailable = 0;   // a segment load: later instructions make no flatness assumption
+                        }
+                        e.emit(k);
+                        e.afterSti = i.op == Op.STI;
                     }
-                    e.emit(k);
-                    e.afterSti = i.op == Op.STI;
+                    e.first += e.insns.length;
                 }
+                cb.labelBinding(end);
+                // a guest fault: count the instructions of this pass before the faulting one, then let the engine deliver it
+                cb.labelBinding(handler);
+                cb.aload(C);
+                cb.dup();
+                cb.getfield(CD_CPU, "instructions", CD_long);
+                cb.aload(THIS);
+                cb.getfield(CD_TRANSLATION, "faultDelta", CD_int.arrayType());
+                cb.iload(KIDX);
+                cb.iaload();
+                cb.i2l();
+                cb.ladd();
+                cb.putfield(CD_CPU, "instructions", CD_long);
+                cb.athrow();
+                cb.exceptionCatch(start, end, handler, CD_FAULT);
                 needed[0] = e.flatNeeded;
-                synced[0] = e.syncedAt;
+                delta[0] = e.faultDelta;
             });
         });
-        return new Result(bytes, needed[0], synced[0]);
+        Insn[] all = java.util.Arrays.stream(region).flatMap(x -> java.util.Arrays.stream(x.insns)).toArray(Insn[]::new);
+        return new Result(bytes, needed[0], delta[0], all, low, high, region.length);
     }
 }

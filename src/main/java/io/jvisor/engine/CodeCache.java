@@ -111,6 +111,54 @@ final class CodeCache {
         return b;
     }
 
+    /** At most this many blocks, and instructions, join one translated region. */
+    static final int REGION_BLOCKS = 12, REGION_INSNS = 192;
+
+    /**
+     * The region translated when {@code b} becomes hot: {@code b} first, then, breadth first,
+     * the already decoded blocks of the same page (32-bit code) that its near jumps, calls
+     * and fall-through reach with a target known at decode time.
+     */
+    Block[] region(Block b) {
+        if ((b.key & 1) == 0) {
+            return new Block[] {b};
+        }
+        long entry = b.key >>> 1;
+        long pageBase = entry & ~0xfffL;
+        List<Block> list = new ArrayList<>();
+        list.add(b);
+        int total = b.insns.length;
+        for (int n = 0; n < list.size() && list.size() < REGION_BLOCKS; n++) {
+            Block x = list.get(n);
+            int xoff = (int) ((x.key >>> 1) - pageBase);
+            for (int k = 0; k < x.insns.length; k++) {
+                Insn i = x.insns[k];
+                boolean last = k == x.insns.length - 1;
+                if (i.o32 && (i.op == Op.JCC || (last && (i.op == Op.JMP_REL || i.op == Op.CALL_REL
+                        || i.op == Op.LOOP || i.op == Op.LOOPZ || i.op == Op.LOOPNZ || i.op == Op.JCXZ)))) {
+                    total = join(list, pageBase, xoff + i.offset + i.len + i.imm, total);
+                }
+                if (last && (!i.endsBlock || i.op == Op.JCC || i.op == Op.LOOP || i.op == Op.LOOPZ
+                        || i.op == Op.LOOPNZ || i.op == Op.JCXZ)) {
+                    total = join(list, pageBase, xoff + x.byteLength, total);
+                }
+            }
+        }
+        return list.toArray(new Block[0]);
+    }
+
+    private int join(List<Block> list, long pageBase, int pageOff, int total) {
+        if (pageOff < 0 || pageOff >= 4096 || list.size() >= REGION_BLOCKS) {
+            return total;
+        }
+        Block y = blocks.get(((pageBase + pageOff) << 1) | 1);
+        if (y == null || !y.valid || total + y.insns.length > REGION_INSNS || list.contains(y)) {
+            return total;
+        }
+        list.add(y);
+        return total + y.insns.length;
+    }
+
     /** A write reached a page holding decoded code: drop every block from it. */
     void invalidatePage(int page) {
         List<Block> list = byPage.remove(page);

@@ -210,24 +210,29 @@ public final class ExecutionEngine {
         return Integer.compareUnsigned(eip + s.byteLength - 1, cpu.segLimit[Cpu.CS]) <= 0;
     }
 
+    /** A region's other blocks lie within the CS limit too (the entry block's check was made by the lookup). */
+    private boolean withinLimit(Translation t, Block b) {
+        if (t.lowOff == 0 && t.highEnd == b.byteLength) {
+            return true;
+        }
+        int eip = cpu.eip;
+        return Integer.compareUnsigned(eip, -t.lowOff) >= 0 && Integer.compareUnsigned(eip, -t.highEnd) <= 0
+                && Integer.compareUnsigned(eip + t.highEnd - 1, cpu.segLimit[Cpu.CS]) <= 0;
+    }
+
     private void runBlock(Block b, long stopAt) {
         Translation t = b.translation;
         if (t == null && translator != null && b.entries++ == translator.threshold() && b.key >= 0) {
-            translator.request(b, cpu.flatSegs);
+            translator.request(cache.region(b), cpu.flatSegs);
             t = b.translation;
         }
-        if (t != null && (cpu.flatSegs & t.flatNeeded) == t.flatNeeded) {
-            int start = cpu.eip;
+        if (t != null && (cpu.flatSegs & t.flatNeeded) == t.flatNeeded && withinLimit(t, b)) {
             long before = cpu.instructions;
             jitStats.entries++;
             try {
-                int retired = t.run(cpu, interp, b, stopAt);   // run() itself counts loops and REP iterations
+                // run() counts loops, jumps inside its region and REP iterations itself, and a faulting pass up to the fault
+                int retired = t.run(cpu, interp, b, stopAt);   // (not "+= t.run()": run() adds to the count itself)
                 cpu.instructions += retired;
-            } catch (Fault f) {
-                int off = cpu.eip - start;
-                int k = b.indexAt((b.key & 1) != 0 ? off : off & 0xffff);
-                cpu.instructions += k - t.syncedAt[k];
-                throw f;
             } finally {
                 jitStats.translatedInstructions += cpu.instructions - before;
             }
@@ -298,7 +303,7 @@ public final class ExecutionEngine {
             int start = cpu.eip;
             interp.execute(i);
             // a REP string instruction returns with EIP unchanged while iterations remain
-            for (int n = 0; n < 1 << 20 && cpu.eip == start && i.rep != 0 && isString(i.op); n++) {
+            for (int n = 0; n < 1 << 20 && cpu.eip == start && i.rep != 0 && Interpreter.isString(i.op); n++) {
                 interp.execute(i);
             }
             cpu.instructions++;
@@ -307,11 +312,6 @@ public final class ExecutionEngine {
         } catch (Fault f) {
             return f;
         }
-    }
-
-    private static boolean isString(int op) {
-        return op == Op.MOVS || op == Op.CMPS || op == Op.STOS || op == Op.LODS || op == Op.SCAS
-                || op == Op.INS || op == Op.OUTS;
     }
 
     private String where() {

@@ -241,16 +241,7 @@ final class Interpreter {
             case Op.PUSHF -> c.push(size, SystemOps.pushfImage(c));
             case Op.POPF -> StackOps.popf(c, size, i.o32);
             case Op.MOVS, Op.CMPS, Op.STOS, Op.LODS, Op.SCAS, Op.INS, Op.OUTS -> {
-                int kind = switch (i.op) {
-                    case Op.MOVS -> StringOps.MOVS;
-                    case Op.CMPS -> StringOps.CMPS;
-                    case Op.STOS -> StringOps.STOS;
-                    case Op.LODS -> StringOps.LODS;
-                    case Op.SCAS -> StringOps.SCAS;
-                    case Op.INS -> StringOps.INS;
-                    default -> StringOps.OUTS;
-                };
-                if (!StringOps.run(c, kind, size, i.a32, i.seg, i.rep)) {
+                if (!StringOps.run(c, stringKind(i.op), size, i.a32, i.seg, i.rep)) {
                     return;   // more iterations: execute this instruction again
                 }
             }
@@ -452,5 +443,23 @@ final class Interpreter {
         int off = ea(i);
         r[Cpu.ESP] = oldEsp;
         return off;
+    }
+
+    /** The {@link StringOps} operation of a string instruction's op id. */
+    static int stringKind(int op) {
+        return switch (op) {
+            case Op.MOVS -> StringOps.MOVS;
+            case Op.CMPS -> StringOps.CMPS;
+            case Op.STOS -> StringOps.STOS;
+            case Op.LODS -> StringOps.LODS;
+            case Op.SCAS -> StringOps.SCAS;
+            case Op.INS -> StringOps.INS;
+            default -> StringOps.OUTS;
+        };
+    }
+
+    static boolean isString(int op) {
+        return op == Op.MOVS || op == Op.CMPS || op == Op.STOS || op == Op.LODS || op == Op.SCAS
+                || op == Op.INS || op == Op.OUTS;
     }
 }

@@ -7,6 +7,8 @@ public final class JitStats {
     final LongAdder queued = new LongAdder();
     final LongAdder translated = new LongAdder();
     final LongAdder bytecodeBytes = new LongAdder();
+    /** Blocks translated as part of another block's region (beyond each translation's entry block). */
+    final LongAdder chainedBlocks = new LongAdder();
     final LongAdder live = new LongAdder();
     final LongAdder invalidated = new LongAdder();
     final LongAdder evicted = new LongAdder();
@@ -20,6 +22,10 @@ public final class JitStats {
 
     public long translated() {
         return translated.sum();
+    }
+
+    public long chainedBlocks() {
+        return chainedBlocks.sum();
     }
 
     public long entries() {
@@ -39,6 +45,7 @@ public final class JitStats {
         StringBuilder sb = new StringBuilder();
         line(sb, "jit translated", translated.sum());
         line(sb, "jit bytecode B", bytecodeBytes.sum());
+        line(sb, "jit chained blk", chainedBlocks.sum());
         line(sb, "jit classes live", live.sum());
         line(sb, "jit entries", entries);
         line(sb, "jit instructions", translatedInstructions);

@@ -11,14 +11,24 @@ import io.jvisor.cpu.Cpu;
  * the number of instructions retired in the last pass (a block that loops on itself adds
  * the earlier passes to {@code c.instructions} as it goes and stops looping once
  * {@code c.instructions} reaches {@code stopAt}). A guest fault leaves as a
- * {@link io.jvisor.cpu.Fault} with {@code c.eip} at the faulting instruction and every
- * register and flag as that instruction found them.
+ * {@link io.jvisor.cpu.Fault} with {@code c.eip} at the faulting instruction, every
+ * register and flag as that instruction found them, and {@code c.instructions} counting
+ * exactly the instructions retired before it.
+ *
+ * <p>A translation may cover a region of several blocks of one page (jumps between them are
+ * gotos); {@link #lowOff} and {@link #highEnd} bound its bytes relative to the entry EIP.
  */
 abstract class Translation {
     /** Segments ({@link Cpu#flatSegs} bits) the code assumes flat; checked before each entry. */
     int flatNeeded;
-    /** For a fault at instruction k: how many of the k instructions before it the code had already counted. */
-    int[] syncedAt;
+    /** For a fault at region instruction k: how many instructions before it in its pass were not counted yet. */
+    int[] faultDelta;
+    /** The region's decoded instructions in emission order (those the interpreter runs are loaded from here). */
+    Insn[] insns;
+    /** Byte extent of the region from the entry EIP: [lowOff, highEnd), lowOff <= 0. */
+    int lowOff, highEnd;
+    /** Blocks in the region. */
+    int blocks;
     /** Size of the generated class file, for the statistics. */
     int bytecodeBytes;
 

@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
  * kept: past that the oldest is dropped (its block interprets again and may become hot again).
  */
 final class Translator {
+    /** {@code -Djvisor.jit.dump=DIR} writes every generated class file there (for {@code javap -c}). */
+    private static final String DUMP_DIR = System.getProperty("jvisor.jit.dump");
     private final EngineOptions options;
     private final JitStats stats;
     private final BlockTranslator translator = new BlockTranslator();
@@ -33,14 +35,15 @@ final class Translator {
         return options.threshold();
     }
 
-    /** Called on the vCPU thread when {@code b} became hot. */
-    void request(Block b, int flatSegs) {
+    /** Called on the vCPU thread when {@code region[0]} became hot; the other blocks may join its translation. */
+    void request(Block[] region, int flatSegs) {
+        Block b = region[0];
         if (b.translationRequested) {
             return;
         }
         b.translationRequested = true;
         if (options.synchronous()) {
-            translate(b, flatSegs);
+            translate(region, flatSegs);
             return;
         }
         if (worker == null) {
@@ -52,21 +55,30 @@ final class Translator {
             });
         }
         stats.queued.increment();
-        worker.execute(() -> translate(b, flatSegs));
+        worker.execute(() -> translate(region, flatSegs));
     }
 
-    private void translate(Block b, int flatSegs) {
+    private void translate(Block[] region, int flatSegs) {
+        Block b = region[0];
         if (!b.valid) {
             return;   // its page was written while it waited
         }
         long t0 = System.nanoTime();
         Translation t;
         try {
-            BlockTranslator.Result res = translator.translate(b, flatSegs);
+            BlockTranslator.Result res = translator.translate(region, flatSegs);
+            if (DUMP_DIR != null) {
+                java.nio.file.Files.write(java.nio.file.Path.of(DUMP_DIR,
+                        String.format("block-%x-%d.class", b.key >>> 1, stats.translated.sum())), res.bytes());
+            }
             MethodHandles.Lookup hidden = lookup.defineHiddenClass(res.bytes(), true);
             t = (Translation) hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class)).invoke();
             t.flatNeeded = res.flatNeeded();
-            t.syncedAt = res.syncedAt();
+            t.faultDelta = res.faultDelta();
+            t.insns = res.insns();
+            t.lowOff = res.lowOff();
+            t.highEnd = res.highEnd();
+            t.blocks = res.blocks();
             t.bytecodeBytes = res.bytes().length;
         } catch (Throwable e) {
             // a translator defect must not stop the VM: the block keeps running in the interpreter
@@ -76,6 +88,7 @@ final class Translator {
         }
         stats.translated.increment();
         stats.bytecodeBytes.add(t.bytecodeBytes);
+        stats.chainedBlocks.add(t.blocks - 1);
         stats.nanos.add(System.nanoTime() - t0);
         synchronized (live) {
             if (!b.valid) {

@@ -48,26 +48,36 @@ class DifferentialTest {
     static final int SEQUENCES = Integer.getInteger("jvisor.differential.sequences", 100_000);
 
     static final EngineOptions EAGER_JIT = new EngineOptions(true, 0, true, 1 << 20);
+    /** Translates a block on its second entry, when the blocks its jumps reach are decoded: regions of several blocks. */
+    static final EngineOptions REGION_JIT = new EngineOptions(true, 1, true, 1 << 20);
 
     @Test
     void bothTiersAgreeOnRandomCode() {
         try (Machine interp = new Machine(4L << 20, EngineOptions.INTERPRETER);
-             Machine jit = new Machine(4L << 20, EAGER_JIT)) {
+             Machine jit = new Machine(4L << 20, EAGER_JIT);
+             Machine regions = new Machine(4L << 20, REGION_JIT)) {
             for (Object[] r : REGRESSION_CODE) {
                 long seed = (Long) r[0];
-                String diff = compare(interp, jit, seed, List.of((byte[][]) r[1]));
-                assertNull(diff, "regression " + seed + ": " + diff);
+                for (Machine m : List.of(jit, regions)) {
+                    String diff = compare(interp, m, seed, List.of((byte[][]) r[1]));
+                    assertNull(diff, "regression " + seed + " (threshold " + m.engine.options().threshold() + "): " + diff);
+                }
             }
             for (long seed : REGRESSIONS) {
                 check(interp, jit, seed);
+                check(interp, regions, seed);
             }
+            // seeds 0,1 mod 4 translate every block on first entry, seeds 2,3 on the second, with the blocks
+            // its jumps reach (a pass has decoded them) chained into its translation
             for (int s = 0; s < SEQUENCES; s++) {
-                check(interp, jit, s);
+                check(interp, (s & 2) == 0 ? jit : regions, s);
             }
             System.out.println("DifferentialTest: " + (SEQUENCES + REGRESSIONS.length + REGRESSION_CODE.length)
                     + " sequences agreed, "
-                    + jit.engine.jitStats().translated() + " blocks translated");
-            assertTrue(jit.engine.jitStats().entries() > SEQUENCES, "translated code ran");
+                    + (jit.engine.jitStats().translated() + regions.engine.jitStats().translated())
+                    + " blocks translated, " + regions.engine.jitStats().chainedBlocks() + " chained into regions");
+            assertTrue(jit.engine.jitStats().entries() > SEQUENCES / 2, "translated code ran");
+            assertTrue(regions.engine.jitStats().chainedBlocks() > SEQUENCES / 100, "regions of several blocks ran");
         }
     }
 
