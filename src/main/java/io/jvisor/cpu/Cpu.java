@@ -5,8 +5,6 @@ import io.jvisor.memory.PageWalker;
 import io.jvisor.memory.PhysicalMemory;
 import io.jvisor.memory.SoftTlb;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * The architectural state of one IA-32 (i686-class) virtual CPU and its view of memory:
@@ -107,11 +105,13 @@ public final class Cpu {
     // ---- memory
     public final PhysicalMemory mem;
     public final IoBus io;
-    public final SoftTlb tlb = new SoftTlb();
+    public final SoftTlb tlb;
     private final PageWalker walker;
-    private final MemorySegment ram;
     private int[] rTag, wTag;
-    private long[] rPhys, wPhys;
+    private long[] rPhys;
+    /** The RAM array and offset of each soft-TLB entry of the current privilege (see {@link SoftTlb#ram}). */
+    private byte[][] rRam, wRam;
+    private int[] rOff, wOff;
     /** The x87 floating-point unit. */
     public final Fpu fpu = new Fpu();
     /** Called when the engine must forget decoded code for a physical page that became code. */
@@ -129,7 +129,7 @@ public final class Cpu {
         this.mem = mem;
         this.io = io;
         this.walker = new PageWalker(mem);
-        this.ram = mem.ram();
+        this.tlb = new SoftTlb(mem);
         reset();
     }
 
@@ -200,8 +200,11 @@ public final class Cpu {
         int wk = newCpl == 3 ? SoftTlb.WRITE_USER : SoftTlb.WRITE_SUP;
         rTag = tlb.tag[rk];
         rPhys = tlb.phys[rk];
+        rRam = tlb.ram[rk];
+        rOff = tlb.off[rk];
         wTag = tlb.tag[wk];
-        wPhys = tlb.phys[wk];
+        wRam = tlb.ram[wk];
+        wOff = tlb.off[wk];
         alignmentCheck = newCpl == 3 && (cr0 & CR0_AM) != 0 && (eflagsBase & Flags.AC) != 0;
         if (alignmentCheck || dataWatch) {
             rTag = NO_TAGS;
@@ -711,7 +714,7 @@ public final class Cpu {
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
         if (rTag[i] == page) {
-            return ram.get(ValueLayout.JAVA_BYTE, rPhys[i] | (lin & 0xfff)) & 0xff;
+            return rRam[i][rOff[i] | (lin & 0xfff)] & 0xff;
         }
         return mem.read8(translate(lin, false, cpl == 3));   // instruction fetches never match data breakpoints
     }
@@ -759,7 +762,7 @@ public final class Cpu {
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
         if (rTag[i] == page) {
-            return ram.get(ValueLayout.JAVA_BYTE, rPhys[i] | (lin & 0xfff)) & 0xff;
+            return rRam[i][rOff[i] | (lin & 0xfff)] & 0xff;
         }
         return readLin8Slow(lin);
     }
@@ -775,7 +778,7 @@ public final class Cpu {
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
         if (rTag[i] == page && (lin & 0xfff) != 0xfff) {
-            return ram.get(PhysicalMemory.U16, rPhys[i] | (lin & 0xfff)) & 0xffff;
+            return (short) PhysicalMemory.U16.get(rRam[i], rOff[i] | (lin & 0xfff)) & 0xffff;
         }
         return readLin16Slow(lin);
     }
@@ -795,7 +798,7 @@ public final class Cpu {
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
         if (rTag[i] == page && (lin & 0xfff) <= 0xffc) {
-            return ram.get(PhysicalMemory.U32, rPhys[i] | (lin & 0xfff));
+            return (int) PhysicalMemory.U32.get(rRam[i], rOff[i] | (lin & 0xfff));
         }
         return readLin32Slow(lin);
     }
@@ -815,7 +818,7 @@ public final class Cpu {
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
         if (wTag[i] == page) {
-            ram.set(ValueLayout.JAVA_BYTE, wPhys[i] | (lin & 0xfff), (byte) v);
+            wRam[i][wOff[i] | (lin & 0xfff)] = (byte) v;
             return;
         }
         writeLin8Slow(lin, v);
@@ -832,7 +835,7 @@ public final class Cpu {
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
         if (wTag[i] == page && (lin & 0xfff) != 0xfff) {
-            ram.set(PhysicalMemory.U16, wPhys[i] | (lin & 0xfff), (short) v);
+            PhysicalMemory.U16.set(wRam[i], wOff[i] | (lin & 0xfff), (short) v);
             return;
         }
         writeLin16Slow(lin, v);
@@ -856,7 +859,7 @@ public final class Cpu {
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
         if (wTag[i] == page && (lin & 0xfff) <= 0xffc) {
-            ram.set(PhysicalMemory.U32, wPhys[i] | (lin & 0xfff), v);
+            PhysicalMemory.U32.set(wRam[i], wOff[i] | (lin & 0xfff), v);
             return;
         }
         writeLin32Slow(lin, v);

@@ -112,51 +112,87 @@ final class CodeCache {
     }
 
     /** At most this many blocks, and instructions, join one translated region. */
-    static final int REGION_BLOCKS = 12, REGION_INSNS = 192;
+    static final int REGION_BLOCKS = Integer.getInteger("jvisor.jit.regionBlocks", 8),
+            REGION_INSNS = Integer.getInteger("jvisor.jit.regionInsns", 128);
 
     /**
-     * The region translated when {@code b} becomes hot: {@code b} first, then, breadth first,
-     * the already decoded blocks of the same page (32-bit code) that its near jumps, calls
-     * and fall-through reach with a target known at decode time.
+     * The region translated when {@code b} becomes hot: {@code b} first, then the loops
+     * through it: the already decoded blocks of the same page (32-bit code) that its near
+     * jumps, calls and fall-through reach with a target known at decode time, and that lead
+     * back to {@code b} (code that never returns to the entry would only be translated twice).
      */
     Block[] region(Block b) {
-        if ((b.key & 1) == 0) {
+        if ((b.key & 1) == 0 || REGION_BLOCKS <= 1) {
             return new Block[] {b};
         }
-        long entry = b.key >>> 1;
-        long pageBase = entry & ~0xfffL;
+        long pageBase = (b.key >>> 1) & ~0xfffL;
         List<Block> list = new ArrayList<>();
+        List<List<Integer>> edges = new ArrayList<>();
         list.add(b);
         int total = b.insns.length;
-        for (int n = 0; n < list.size() && list.size() < REGION_BLOCKS; n++) {
+        for (int n = 0; n < list.size(); n++) {
             Block x = list.get(n);
+            List<Integer> out = new ArrayList<>();
+            edges.add(out);
             int xoff = (int) ((x.key >>> 1) - pageBase);
             for (int k = 0; k < x.insns.length; k++) {
                 Insn i = x.insns[k];
                 boolean last = k == x.insns.length - 1;
-                if (i.o32 && (i.op == Op.JCC || (last && (i.op == Op.JMP_REL || i.op == Op.CALL_REL
-                        || i.op == Op.LOOP || i.op == Op.LOOPZ || i.op == Op.LOOPNZ || i.op == Op.JCXZ)))) {
-                    total = join(list, pageBase, xoff + i.offset + i.len + i.imm, total);
+                boolean loop = i.op == Op.LOOP || i.op == Op.LOOPZ || i.op == Op.LOOPNZ || i.op == Op.JCXZ;
+                if (i.o32 && (i.op == Op.JCC || (last && (i.op == Op.JMP_REL || i.op == Op.CALL_REL || loop)))) {
+                    total = join(list, out, pageBase, xoff + i.offset + i.len + i.imm, total);
                 }
-                if (last && (!i.endsBlock || i.op == Op.JCC || i.op == Op.LOOP || i.op == Op.LOOPZ
-                        || i.op == Op.LOOPNZ || i.op == Op.JCXZ)) {
-                    total = join(list, pageBase, xoff + x.byteLength, total);
+                if (last && (!i.endsBlock || i.op == Op.JCC || loop)) {
+                    total = join(list, out, pageBase, xoff + x.byteLength, total);
                 }
             }
         }
-        return list.toArray(new Block[0]);
+        // keep the blocks from which the entry can be reached again
+        boolean[] back = new boolean[list.size()];
+        back[0] = true;
+        for (boolean changed = true; changed; ) {
+            changed = false;
+            for (int n = 1; n < list.size(); n++) {
+                if (!back[n]) {
+                    for (int t : edges.get(n)) {
+                        if (back[t]) {
+                            back[n] = true;
+                            changed = true;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        List<Block> region = new ArrayList<>();
+        for (int n = 0; n < list.size(); n++) {
+            if (back[n]) {
+                region.add(list.get(n));
+            }
+        }
+        return region.toArray(new Block[0]);
     }
 
-    private int join(List<Block> list, long pageBase, int pageOff, int total) {
-        if (pageOff < 0 || pageOff >= 4096 || list.size() >= REGION_BLOCKS) {
+    /** Adds the block at {@code pageOff} of the page, if decoded and within the limits, and the edge to it. */
+    private int join(List<Block> list, List<Integer> out, long pageBase, int pageOff, int total) {
+        if (pageOff < 0 || pageOff >= 4096) {
             return total;
         }
         Block y = blocks.get(((pageBase + pageOff) << 1) | 1);
-        if (y == null || !y.valid || total + y.insns.length > REGION_INSNS || list.contains(y)) {
+        if (y == null || !y.valid) {
             return total;
         }
-        list.add(y);
-        return total + y.insns.length;
+        int at = list.indexOf(y);
+        if (at < 0) {
+            if (list.size() >= REGION_BLOCKS || total + y.insns.length > REGION_INSNS) {
+                return total;
+            }
+            at = list.size();
+            list.add(y);
+            total += y.insns.length;
+        }
+        out.add(at);
+        return total;
     }
 
     /** A write reached a page holding decoded code: drop every block from it. */

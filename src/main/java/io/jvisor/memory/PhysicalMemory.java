@@ -1,30 +1,36 @@
 package io.jvisor.memory;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * The guest physical address space of one VM: RAM from address 0 (one off-heap
- * {@link MemorySegment}), read-only ROM windows, MMIO windows dispatched to devices, and
- * holes that read as all ones. Physical addresses are 36-bit values held in a long; RAM is
- * at most 3.5 GiB so that it fits below the 4 GiB MMIO/ROM hole.
+ * The guest physical address space of one VM: RAM from address 0, read-only ROM windows,
+ * MMIO windows dispatched to devices, and holes that read as all ones. Physical addresses
+ * are 36-bit values held in a long; RAM is at most 3.5 GiB so that it fits below the 4 GiB
+ * MMIO/ROM hole.
  *
- * <p>The engine's fast paths read RAM directly through {@link #ram()} after the soft TLB
- * has proved the page is RAM; everything else comes here.
+ * <p>RAM is held in Java byte arrays of {@link #CHUNK} bytes (a page never straddles two),
+ * accessed little-endian through {@link VarHandle} views: an access costs one array bounds
+ * check, which HotSpot folds into straight-line code better than the liveness and bounds
+ * checks of a {@code MemorySegment}. The engine's fast paths read RAM directly through
+ * {@link #chunk} and {@link #offsetInChunk} after the soft TLB has proved the page is RAM;
+ * everything else comes here.
  */
 public final class PhysicalMemory implements AutoCloseable {
+    /** Bytes per RAM array. */
+    public static final int CHUNK_BITS = 30, CHUNK = 1 << CHUNK_BITS;
+    /** Little-endian views of a byte array, for any alignment. */
+    public static final VarHandle U16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN),
+            U32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN),
+            U64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     public static final long MAX_RAM = 0xE000_0000L;
-    public static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
-    public static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
-    public static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
+    private record Window(long start, long end, MmioHandler handler, byte[] rom) { }
 
-    private record Window(long start, long end, MmioHandler handler, MemorySegment rom) { }
-
-    private final Arena arena;
-    private final MemorySegment ram;
+    private final byte[][] chunks;
     private final long ramSize;
     private final List<Window> windows = new ArrayList<>();
     private Window[] windowArray = new Window[0];
@@ -41,18 +47,55 @@ public final class PhysicalMemory implements AutoCloseable {
         if (ramSize <= 0 || ramSize > MAX_RAM || (ramSize & 0xfff) != 0) {
             throw new IllegalArgumentException("RAM size must be a multiple of 4 KiB between 4 KiB and 3584 MiB");
         }
-        this.arena = Arena.ofShared();
         this.ramSize = ramSize;
-        this.ram = arena.allocate(ramSize, 4096);
+        this.chunks = new byte[(int) ((ramSize + CHUNK - 1) >>> CHUNK_BITS)][];
+        for (int c = 0; c < chunks.length; c++) {
+            chunks[c] = new byte[(int) Math.min(CHUNK, ramSize - ((long) c << CHUNK_BITS))];
+        }
         this.codePages = new byte[(int) (ramSize >>> 12)];
-    }
-
-    public MemorySegment ram() {
-        return ram;
     }
 
     public long ramSize() {
         return ramSize;
+    }
+
+    /** The array holding RAM address {@code pa} (which must be below {@link #ramSize()}). */
+    public byte[] chunk(long pa) {
+        return chunks[(int) (pa >>> CHUNK_BITS)];
+    }
+
+    /** Where RAM address {@code pa} is in its {@link #chunk}. */
+    public static int offsetInChunk(long pa) {
+        return (int) pa & (CHUNK - 1);
+    }
+
+    /** Index of the first byte where this RAM and {@code other}'s differ, or -1 (sizes must match). */
+    public long mismatch(PhysicalMemory other) {
+        for (int c = 0; c < chunks.length; c++) {
+            int at = Arrays.mismatch(chunks[c], other.chunks[c]);
+            if (at >= 0) {
+                return ((long) c << CHUNK_BITS) + at;
+            }
+        }
+        return ramSize == other.ramSize ? -1 : Math.min(ramSize, other.ramSize);
+    }
+
+    /** Copies RAM bytes out (tests, snapshots); {@code [pa, pa+len)} must be RAM. */
+    public void copyOut(long pa, byte[] dst, int off, int len) {
+        while (len > 0) {
+            int at = offsetInChunk(pa);
+            int n = Math.min(len, chunk(pa).length - at);
+            System.arraycopy(chunk(pa), at, dst, off, n);
+            pa += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    /** True if RAM at {@code [pa, pa+len)}, within one chunk, holds {@code data[off, off+len)}. */
+    public boolean ramEquals(long pa, byte[] data, int off, int len) {
+        int at = offsetInChunk(pa);
+        return Arrays.equals(chunk(pa), at, at + len, data, off, off + len);
     }
 
     public void setCodeWriteListener(CodeWriteListener l) {
@@ -66,9 +109,7 @@ public final class PhysicalMemory implements AutoCloseable {
 
     /** Maps a copy of {@code image} read-only at {@code start}. */
     public void addRom(long start, byte[] image) {
-        MemorySegment rom = arena.allocate(image.length);
-        MemorySegment.copy(image, 0, rom, ValueLayout.JAVA_BYTE, 0, image.length);
-        addWindow(new Window(start, start + image.length, null, rom));
+        addWindow(new Window(start, start + image.length, null, image.clone()));
     }
 
     private void addWindow(Window w) {
@@ -106,21 +147,21 @@ public final class PhysicalMemory implements AutoCloseable {
 
     public int read8(long pa) {
         if (pa >= 0 && pa < ramSize && !inWindowFast(pa)) {
-            return ram.get(ValueLayout.JAVA_BYTE, pa) & 0xff;
+            return chunk(pa)[offsetInChunk(pa)] & 0xff;
         }
         return readSlow(pa, 1);
     }
 
     public int read16(long pa) {
-        if (pa >= 0 && pa + 1 < ramSize && !inWindowFast(pa)) {
-            return ram.get(U16, pa) & 0xffff;
+        if (pa >= 0 && pa + 1 < ramSize && !inWindowFast(pa) && (pa & 0xfff) != 0xfff) {
+            return (short) U16.get(chunk(pa), offsetInChunk(pa)) & 0xffff;
         }
         return read8(pa) | read8(pa + 1) << 8;
     }
 
     public int read32(long pa) {
-        if (pa >= 0 && pa + 3 < ramSize && !inWindowFast(pa)) {
-            return ram.get(U32, pa);
+        if (pa >= 0 && pa + 3 < ramSize && !inWindowFast(pa) && (pa & 0xfff) <= 0xffc) {
+            return (int) U32.get(chunk(pa), offsetInChunk(pa));
         }
         if ((pa & 3) == 0) {
             Window w = window(pa);
@@ -138,7 +179,7 @@ public final class PhysicalMemory implements AutoCloseable {
     public void write8(long pa, int v) {
         if (pa >= 0 && pa < ramSize && !inWindowFast(pa)) {
             noteWrite(pa);
-            ram.set(ValueLayout.JAVA_BYTE, pa, (byte) v);
+            chunk(pa)[offsetInChunk(pa)] = (byte) v;
             return;
         }
         writeSlow(pa, 1, v);
@@ -147,7 +188,7 @@ public final class PhysicalMemory implements AutoCloseable {
     public void write16(long pa, int v) {
         if (pa >= 0 && pa + 1 < ramSize && !inWindowFast(pa) && (pa & 0xfff) != 0xfff) {
             noteWrite(pa);
-            ram.set(U16, pa, (short) v);
+            U16.set(chunk(pa), offsetInChunk(pa), (short) v);
             return;
         }
         write8(pa, v);
@@ -157,7 +198,7 @@ public final class PhysicalMemory implements AutoCloseable {
     public void write32(long pa, int v) {
         if (pa >= 0 && pa + 3 < ramSize && !inWindowFast(pa) && (pa & 0xfff) <= 0xffc) {
             noteWrite(pa);
-            ram.set(U32, pa, v);
+            U32.set(chunk(pa), offsetInChunk(pa), v);
             return;
         }
         if ((pa & 3) == 0) {
@@ -186,7 +227,7 @@ public final class PhysicalMemory implements AutoCloseable {
             return size == 1 ? 0xff : size == 2 ? 0xffff : -1;   // unassigned: all ones
         }
         if (w.rom != null) {
-            return w.rom.get(ValueLayout.JAVA_BYTE, pa - w.start) & 0xff;
+            return w.rom[(int) (pa - w.start)] & 0xff;
         }
         return w.handler.read(pa - w.start, size);
     }
@@ -229,8 +270,8 @@ public final class PhysicalMemory implements AutoCloseable {
         }
     }
 
+    /** RAM is on the Java heap: nothing to release beyond dropping the VM. */
     @Override
     public void close() {
-        arena.close();
     }
 }

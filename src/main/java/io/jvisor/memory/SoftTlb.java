@@ -5,8 +5,8 @@ import java.util.Arrays;
 /**
  * The soft TLB: jvisor's shadow page table (DESIGN.md section 4). Direct-mapped, one table
  * per access kind (read/write x supervisor/user); an entry maps a guest linear page to
- * the guest physical page of a RAM page, so a hit is a tag compare and a direct load from
- * the VM's RAM segment. Pages that are not plain RAM (ROM, MMIO, holes) are never entered
+ * the guest physical page of a RAM page and to where that page is in the VM's RAM arrays,
+ * so a hit is a tag compare and a direct array access. Pages that are not plain RAM (ROM, MMIO, holes) are never entered
  * and always take the slow path. Writes to pages holding decoded code are never entered
  * either, so that self-modifying code is caught.
  */
@@ -20,6 +20,11 @@ public final class SoftTlb {
     public final int[][] tag = new int[4][SIZE];
     /** phys[kind][i] = physical address of the page (low 12 bits zero). */
     public final long[][] phys = new long[4][SIZE];
+    /** ram[kind][i] = the RAM array holding the page, off[kind][i] = the page's offset in it. */
+    public final byte[][][] ram = new byte[4][SIZE][];
+    public final int[][] off = new int[4][SIZE];
+    /** The RAM the physical pages are in (null: tags and addresses only, for tests of the TLB itself). */
+    private final PhysicalMemory mem;
     private final boolean[][] global = new boolean[4][SIZE];
     /** For entries filled from a 2 MiB or 4 MiB page: log2 of its size in 4 KiB pages (else 0). */
     private final byte[][] largeShift = new byte[4][SIZE];
@@ -34,6 +39,11 @@ public final class SoftTlb {
     public int epoch;
 
     public SoftTlb() {
+        this(null);
+    }
+
+    public SoftTlb(PhysicalMemory mem) {
+        this.mem = mem;
         flushAll();
     }
 
@@ -46,6 +56,10 @@ public final class SoftTlb {
         int i = linPage & MASK;
         tag[kind][i] = linPage;
         phys[kind][i] = physPage;
+        if (mem != null) {
+            ram[kind][i] = mem.chunk(physPage);
+            off[kind][i] = PhysicalMemory.offsetInChunk(physPage);
+        }
         global[kind][i] = isGlobal;
         largeShift[kind][i] = (byte) shift;
         if (shift != 0) {

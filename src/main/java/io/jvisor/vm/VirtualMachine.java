@@ -108,6 +108,21 @@ public final class VirtualMachine implements AutoCloseable {
     }
 
     /** Validates the configuration, reads the images, builds the VM and loads the guest. */
+    /**
+     * Guest RAM lives on the Java heap: refuse a size the heap cannot hold before anything
+     * is allocated, rather than failing half-way with an OutOfMemoryError.
+     */
+    private static void checkHeapRoom(long ramBytes) throws BootException {
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        long margin = 64L << 20;   // the VM's own structures: code cache, translations, devices
+        if (ramBytes + margin > free) {
+            throw new BootException(String.format("%d MiB of guest RAM do not fit in the Java heap (%d MiB free of"
+                    + " at most %d MiB); give the JVM more, e.g. JAVA_OPTS=-Xmx%dm", ramBytes >> 20, free >> 20,
+                    rt.maxMemory() >> 20, ((ramBytes + margin) >> 20) + (rt.maxMemory() - free >> 20) + 256));
+        }
+    }
+
     public static VirtualMachine create(VmConfig config, OutputStream stdout, Consumer<String> log)
             throws BootException {
         if (config.memoryBytes() < (2 << 20) || config.memoryBytes() > PhysicalMemory.MAX_RAM
@@ -118,6 +133,7 @@ public final class VirtualMachine implements AutoCloseable {
         if ((config.kernel() == null) == (config.bios() == null)) {
             throw new BootException("give exactly one of --kernel and --bios");
         }
+        checkHeapRoom(config.memoryBytes());
         byte[] kernel = config.kernel() == null ? null : readImage(config.kernel(), "kernel");
         byte[] bios = config.bios() == null ? null : readImage(config.bios(), "BIOS image");
         if (bios != null && (bios.length == 0 || bios.length > (1 << 20) || (bios.length & 0xffff) != 0

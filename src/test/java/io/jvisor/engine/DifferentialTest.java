@@ -143,7 +143,7 @@ class DifferentialTest {
         if (a.vectorTaken() != b.vectorTaken()) {
             d.append(" vector ").append(a.vectorTaken()).append(" vs ").append(b.vectorTaken());
         }
-        long at = a.mem.ram().mismatch(b.mem.ram());
+        long at = a.mem.mismatch(b.mem);
         if (at >= 0) {
             d.append(String.format(" RAM differs at %x", at));
         }
@@ -190,16 +190,18 @@ class DifferentialTest {
      * touched, like the exception handlers, stays translated from one sequence to the next.
      */
     private static void restorePristine(Machine m) {
-        var ram = m.mem.ram();
+        int size = (int) m.mem.ramSize();
         if (pristine == null) {
-            ram.fill((byte) 0);
+            for (long p = 0; p < size; p += 4096) {
+                m.mem.load(p, new byte[4096], 0, 4096);
+            }
             m.setUpTables();
-            pristine = ram.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            pristine = new byte[size];
+            m.mem.copyOut(0, pristine, 0, size);
         }
-        var ref = java.lang.foreign.MemorySegment.ofArray(pristine);
-        for (long p = 0; p < ram.byteSize(); p += 4096) {
-            if (ram.asSlice(p, 4096).mismatch(ref.asSlice(p, 4096)) >= 0) {
-                m.mem.load(p, pristine, (int) p, 4096);
+        for (int p = 0; p < size; p += 4096) {
+            if (!m.mem.ramEquals(p, pristine, p, 4096)) {
+                m.mem.load(p, pristine, p, 4096);
             }
         }
     }
