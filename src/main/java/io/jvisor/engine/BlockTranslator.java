@@ -15,6 +15,7 @@ import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassHierarchyResolver;
 import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
+import java.lang.classfile.Opcode;
 import java.lang.classfile.attribute.CodeAttribute;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
@@ -70,7 +71,9 @@ final class BlockTranslator {
 
     // local variable slots of run()
     private static final int THIS = 0, C = 1, INTERP = 2, B = 3, STOP_AT = 4, R = 6, EIP0 = 7, LIN = 8, V = 9,
-            KIDX = 10;
+            KIDX = 10, FA = 11, FB = 12;
+    /** What the flag producer just before a condition left in {@code FA}/{@code FB} (flag forwarding). */
+    private static final int FLAGS_NONE = 0, FLAGS_SUB = 1, FLAGS_LOGIC = 2;
     /** HotSpot does not compile methods over 8,000 bytes of bytecode: a region that would is translated smaller. */
     static final int MAX_METHOD_BYTES = 7_600;
 
@@ -115,6 +118,12 @@ final class BlockTranslator {
         final int[] faultDelta;
         /** The instruction being emitted follows an STI: it runs in the interrupt shadow, after it interrupts are due. */
         boolean afterSti;
+        /**
+         * Flag forwarding: a CMP/SUB (operands in FA, FB) or a logic operation (result in FA)
+         * of {@code flagsSize} bytes was the instruction just before the one being emitted
+         * ({@link #forwarded}), or the one being emitted ({@link #produced}).
+         */
+        int forwarded, produced, flagsSize;
 
         Emitter(CodeBuilder cb, Block[] region, int[] bases, boolean code32, int flatAvailable) {
             this.cb = cb;
@@ -137,6 +146,7 @@ final class BlockTranslator {
             insns = region[j].insns;
             base = bases[j];
             synced = 0;
+            produced = FLAGS_NONE;
             flatAvailable = entryFlat;
             afterSti = false;
         }
@@ -430,31 +440,156 @@ final class BlockTranslator {
         }
 
         /** Stack [c, size, a, b] to the result, with the flags recorded as {@link Alu#op} records them. */
-        void aluEnd(int sub) {
+        void aluEnd(int sub, int size) {
             switch (sub) {
                 case Alu.ADD -> cb.invokestatic(CD_ALU, "add", ALU3);
                 case Alu.ADC -> cb.invokestatic(CD_ALU, "adc", ALU3);
                 case Alu.SBB -> cb.invokestatic(CD_ALU, "sbb", ALU3);
-                case Alu.SUB, Alu.CMP -> cb.invokestatic(CD_ALU, "sub", ALU3);
+                case Alu.SUB, Alu.CMP -> {
+                    cb.dup2();   // keep the operands for a condition right after
+                    cb.istore(FB);
+                    cb.istore(FA);
+                    produced = FLAGS_SUB;
+                    flagsSize = size;
+                    cb.invokestatic(CD_ALU, "sub", ALU3);
+                }
                 case Alu.OR -> {
                     cb.ior();
-                    cb.invokestatic(CD_ALU, "logic", ALU2);
+                    logicEnd(size);
                 }
                 case Alu.AND -> {
                     cb.iand();
-                    cb.invokestatic(CD_ALU, "logic", ALU2);
+                    logicEnd(size);
                 }
                 default -> {
                     cb.ixor();
-                    cb.invokestatic(CD_ALU, "logic", ALU2);
+                    logicEnd(size);
                 }
             }
         }
 
+        /** Stack [c, size, result] of a logic operation to the masked result; the result is kept for a condition right after. */
+        void logicEnd(int size) {
+            cb.dup();
+            if (size != 4) {
+                cb.loadConstant(Alu.mask(size));
+                cb.iand();
+            }
+            cb.istore(FA);
+            produced = FLAGS_LOGIC;
+            flagsSize = size;
+            cb.invokestatic(CD_ALU, "logic", ALU2);
+        }
+
+        /** Pushes condition {@code cc} (0 or 1): from the forwarded operands when it can, else from the lazy flags. */
         void condition(int cc) {
+            if (forwardedCondition(cc)) {
+                return;
+            }
             cb.aload(C);
             cb.loadConstant(cc);
             cb.invokevirtual(CD_CPU, "condition", Z_I);
+        }
+
+        /**
+         * The condition straight from the operands of the CMP/SUB or the result of the logic
+         * operation just before (the same value {@link Cpu#condition} derives from the lazy
+         * flags those left). False for the parity and overflow-after-SUB conditions.
+         */
+        boolean forwardedCondition(int cc) {
+            int test = cc >> 1;
+            if (forwarded == FLAGS_NONE || test == 5 || (forwarded == FLAGS_SUB && test == 0)) {
+                return false;
+            }
+            Label yes = cb.newLabel(), end = cb.newLabel();
+            boolean negate = (cc & 1) != 0;
+            int sign = flagsSize == 4 ? 0x8000_0000 : flagsSize == 2 ? 0x8000 : 0x80;
+            if (forwarded == FLAGS_LOGIC) {
+                // CF = OF = 0: B never, BE and E are ZF, L is SF, LE is ZF or SF
+                switch (test) {
+                    case 0, 1 -> cb.goto_(negate ? yes : end);
+                    case 2, 3 -> {
+                        cb.iload(FA);
+                        cb.branch(negate ? Opcode.IFNE : Opcode.IFEQ, yes);
+                    }
+                    case 4, 6 -> {
+                        cb.iload(FA);
+                        cb.loadConstant(sign);
+                        cb.iand();
+                        cb.branch(negate ? Opcode.IFEQ : Opcode.IFNE, yes);
+                    }
+                    default -> {   // LE / G
+                        cb.iload(FA);
+                        cb.loadConstant(sign);
+                        cb.iand();
+                        Label zf = cb.newLabel();
+                        cb.iload(FA);
+                        cb.ifeq(zf);
+                        // ZF clear: LE iff SF
+                        cb.branch(negate ? Opcode.IFEQ : Opcode.IFNE, yes);
+                        cb.goto_(end);
+                        cb.labelBinding(zf);
+                        cb.pop();
+                        if (!negate) {
+                            cb.goto_(yes);
+                        }
+                    }
+                }
+            } else {
+                switch (test) {
+                    case 1, 3 -> {   // B / BE: unsigned compare (narrow operands are zero-extended)
+                        cb.iload(FA);
+                        cb.iload(FB);
+                        if (flagsSize == 4) {
+                            cb.invokestatic(ConstantDescs.CD_Integer, "compareUnsigned", I_II);
+                            cb.loadConstant(0);
+                        }
+                        java.lang.classfile.Opcode op = test == 1
+                                ? (negate ? Opcode.IF_ICMPGE : Opcode.IF_ICMPLT)
+                                : (negate ? Opcode.IF_ICMPGT : Opcode.IF_ICMPLE);
+                        cb.branch(op, yes);
+                    }
+                    case 2 -> {
+                        cb.iload(FA);
+                        cb.iload(FB);
+                        cb.branch(negate ? Opcode.IF_ICMPNE : Opcode.IF_ICMPEQ, yes);
+                    }
+                    case 4 -> {
+                        cb.iload(FA);
+                        cb.iload(FB);
+                        cb.isub();
+                        cb.loadConstant(sign);
+                        cb.iand();
+                        cb.branch(negate ? Opcode.IFEQ : Opcode.IFNE, yes);
+                    }
+                    default -> {   // L / LE: signed compare of the sign-extended operands
+                        cb.iload(FA);
+                        narrowSigned();
+                        cb.iload(FB);
+                        narrowSigned();
+                        java.lang.classfile.Opcode op = test == 6
+                                ? (negate ? Opcode.IF_ICMPGE : Opcode.IF_ICMPLT)
+                                : (negate ? Opcode.IF_ICMPGT : Opcode.IF_ICMPLE);
+                        cb.branch(op, yes);
+                    }
+                }
+            }
+            cb.labelBinding(end);
+            cb.loadConstant(0);
+            Label done = cb.newLabel();
+            cb.goto_(done);
+            cb.labelBinding(yes);
+            cb.loadConstant(1);
+            cb.labelBinding(done);
+            return true;
+        }
+
+        private void narrowSigned() {
+            if (flagsSize == 2) {
+                cb.i2s();
+            } else if (flagsSize == 1) {
+                cb.i2b();
+            }
         }
 
         // ---------------------------------------------------------------- instructions
@@ -476,6 +611,8 @@ final class BlockTranslator {
         void emit(int k) {
             Insn i = insns[k];
             boolean last = k == insns.length - 1;
+            forwarded = produced;
+            produced = FLAGS_NONE;
             int off = i.offset, nextOff = i.offset + i.len, size = i.size;
             if (afterSti) {
                 // the shadow covers exactly this instruction: the dispatcher delivers nothing before it ends
@@ -500,7 +637,7 @@ final class BlockTranslator {
                         aluBegin(size);
                         loadE(i, size);
                         operandB(i, imm, size);
-                        aluEnd(Alu.SUB);
+                        aluEnd(Alu.SUB, size);
                         cb.pop();
                     } else {
                         rmwBegin(i, size);
@@ -508,7 +645,7 @@ final class BlockTranslator {
                         aluBegin(size);
                         rmwLoad(i, size);
                         operandB(i, imm, size);
-                        aluEnd(i.sub);
+                        aluEnd(i.sub, size);
                         rmwStore(i, size);
                         afterWrite(i, nextOff, k);
                     }
@@ -525,7 +662,7 @@ final class BlockTranslator {
                     } else {
                         cb.loadConstant(i.imm & Alu.mask(size));
                     }
-                    aluEnd(i.sub);
+                    aluEnd(i.sub, size);
                     if (i.sub != Alu.CMP) {
                         endStoreReg(size);
                     } else {
@@ -573,7 +710,7 @@ final class BlockTranslator {
                         cb.loadConstant(i.imm);
                     }
                     cb.iand();
-                    cb.invokestatic(CD_ALU, "logic", ALU2);
+                    logicEnd(size);
                     cb.pop();
                 }
                 case Op.MOV_RI -> {
@@ -1145,6 +1282,10 @@ final class BlockTranslator {
                 cb.istore(V);
                 cb.loadConstant(0);
                 cb.istore(KIDX);
+                cb.loadConstant(0);
+                cb.istore(FA);
+                cb.loadConstant(0);
+                cb.istore(FB);
                 Label start = cb.newLabel(), end = cb.newLabel(), handler = cb.newLabel();
                 cb.labelBinding(start);
                 for (int j = 0; j < region.length; j++) {

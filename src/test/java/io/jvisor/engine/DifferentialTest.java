@@ -256,7 +256,7 @@ class DifferentialTest {
         } else if (p == 3) {
             b.add(0xf0);   // lock: #UD unless a lockable memory form follows
         }
-        switch (rnd.nextInt(34)) {
+        switch (rnd.nextInt(35)) {
             case 0, 1, 2, 3 -> {   // ALU r/m, r and r, r/m
                 b.add((rnd.nextInt(8) << 3) | rnd.nextInt(4));
                 modrm(b, rnd);
@@ -411,6 +411,32 @@ class DifferentialTest {
                 b.add(0x0f);
                 b.add(new int[] {0xa3, 0xab, 0xb3, 0xbb, 0xb0, 0xc0}[rnd.nextInt(6)]);
                 modrm(b, rnd);
+            }
+            case 34 -> {   // a flag producer (cmp, sub, test, and, or, xor; 8, 16 or 32 bits) and a condition right after
+                if (rnd.nextInt(3) == 0) {
+                    b.add(0x66);
+                }
+                int[] ops = {0x38, 0x39, 0x3a, 0x3b, 0x28, 0x29, 0x2a, 0x2b, 0x84, 0x85, 0x20, 0x21, 0x22, 0x23,
+                    0x08, 0x09, 0x0a, 0x0b, 0x30, 0x31, 0x32, 0x33};
+                b.add(ops[rnd.nextInt(ops.length)]);
+                modrm(b, rnd);
+                int cc = rnd.nextInt(16);
+                switch (rnd.nextInt(3)) {
+                    case 0 -> {
+                        b.add(0x70 + cc);
+                        b.add(rnd.nextInt(8));
+                    }
+                    case 1 -> {
+                        b.add(0x0f);
+                        b.add(0x90 + cc);
+                        modrm(b, rnd);
+                    }
+                    default -> {
+                        b.add(0x0f);
+                        b.add(0x40 + cc);
+                        modrm(b, rnd);
+                    }
+                }
             }
             default -> {   // random bytes
                 int len = rnd.nextInt(1, 6);
