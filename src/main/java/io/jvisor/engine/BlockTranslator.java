@@ -72,6 +72,8 @@ final class BlockTranslator {
     // local variable slots of run()
     private static final int THIS = 0, C = 1, INTERP = 2, B = 3, STOP_AT = 4, R = 6, EIP0 = 7, LIN = 8, V = 9,
             KIDX = 10, FA = 11, FB = 12;
+    /** {@code faultEip} entry of an instruction that stored EIP itself before it ran. */
+    static final int EIP_STORED = Integer.MIN_VALUE;
     /** What the flag producer just before a condition left in {@code FA}/{@code FB} (flag forwarding). */
     private static final int FLAGS_NONE = 0, FLAGS_SUB = 1, FLAGS_LOGIC = 2;
     /** HotSpot does not compile methods over 8,000 bytes of bytecode: a region that would is translated smaller. */
@@ -89,7 +91,8 @@ final class BlockTranslator {
      * order with each one's count correction for a fault, and the byte extent of the region
      * relative to its entry (for the CS limit check on entry).
      */
-    record Result(byte[] bytes, int flatNeeded, int[] faultDelta, Insn[] insns, int lowOff, int highEnd, int blocks) { }
+    record Result(byte[] bytes, int flatNeeded, int[] faultDelta, int[] faultEip, Insn[] insns, int lowOff, int highEnd,
+                  int blocks) { }
 
     /** Per-region emission state; the fields from {@link #insns} to {@link #first} describe the block being emitted. */
     private final class Emitter {
@@ -116,6 +119,8 @@ final class BlockTranslator {
          */
         int synced;
         final int[] faultDelta;
+        /** For a fault at region instruction k: its EIP's offset from the entry, or {@link #EIP_STORED}. */
+        final int[] faultEip;
         /** The instruction being emitted follows an STI: it runs in the interrupt shadow, after it interrupts are due. */
         boolean afterSti;
         /**
@@ -138,6 +143,8 @@ final class BlockTranslator {
                 labels[j] = cb.newLabel();
             }
             this.faultDelta = new int[n];
+            this.faultEip = new int[n];
+            java.util.Arrays.fill(faultEip, EIP_STORED);
         }
 
         /** Starts block j of the region. */
@@ -594,6 +601,24 @@ final class BlockTranslator {
 
         // ---------------------------------------------------------------- instructions
 
+        /**
+         * True for the specialised instructions whose semantics never read EIP (data moves,
+         * arithmetic, stack pushes and pops): they may fault, but only the fault needs their
+         * EIP, and the fault handler of the translation stores it. Control transfers, the
+         * instructions the interpreter runs and string instructions get EIP stored before them.
+         */
+        boolean eipUnread(Insn i) {
+            return switch (i.op) {
+                case Op.ALU_EG, Op.ALU_GE, Op.ALU_EI, Op.TEST_EG, Op.TEST_EI, Op.MOV_EG, Op.MOV_GE, Op.MOV_EI,
+                     Op.MOVZX, Op.MOVSX, Op.MOV_A_M, Op.MOV_M_A, Op.INC_E, Op.DEC_E, Op.NOT, Op.NEG, Op.SHIFT, Op.CMOV,
+                     Op.SETCC, Op.IMUL_GE, Op.IMUL_GEI, Op.XCHG_EG, Op.BSF, Op.BSR, Op.SHLD_I, Op.SHLD_CL, Op.SHRD_I,
+                     Op.SHRD_CL, Op.XADD, Op.CMPXCHG, Op.MUL, Op.IMUL1, Op.DIV, Op.IDIV, Op.PUSH_R, Op.PUSH_I,
+                     Op.PUSH_E, Op.POP_R, Op.LEAVE, Op.BT_EI -> true;
+                case Op.BT_EG -> i.mod == 3;
+                default -> false;
+            };
+        }
+
         /** True for the instructions that can neither fault nor read EIP: no EIP store needed before them. */
         boolean cannotFault(Insn i) {
             return switch (i.op) {
@@ -621,7 +646,11 @@ final class BlockTranslator {
                 cb.putfield(CD_CPU, "interruptShadow", CD_boolean);
             }
             if (!cannotFault(i)) {
-                storeEip(off);
+                if (eipUnread(i)) {
+                    faultEip[first + k] = off + base;   // the fault handler sets EIP
+                } else {
+                    storeEip(off);
+                }
                 cb.loadConstant(first + k);
                 cb.istore(KIDX);
             }
@@ -1260,6 +1289,7 @@ final class BlockTranslator {
         }
         int[] needed = new int[1];
         int[][] delta = new int[1][];
+        int[][] eips = new int[1][];
         byte[] bytes = classFile.build(ClassDesc.of("io.jvisor.engine.TranslatedBlock"), clb -> {
             clb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
             clb.withSuperclass(CD_TRANSLATION);
@@ -1313,13 +1343,35 @@ final class BlockTranslator {
                 cb.i2l();
                 cb.ladd();
                 cb.putfield(CD_CPU, "instructions", CD_long);
+                // and, for an instruction that did not store its EIP, put EIP at it
+                Label thrown = cb.newLabel();
+                cb.aload(THIS);
+                cb.getfield(CD_TRANSLATION, "faultEip", CD_int.arrayType());
+                cb.iload(KIDX);
+                cb.iaload();
+                cb.dup();
+                cb.loadConstant(EIP_STORED);
+                cb.if_icmpeq(thrown);
+                cb.iload(EIP0);
+                cb.iadd();
+                if (!code32) {
+                    cb.loadConstant(0xffff);
+                    cb.iand();
+                }
+                cb.aload(C);
+                cb.swap();
+                cb.putfield(CD_CPU, "eip", CD_int);
+                cb.loadConstant(0);   // the same stack shape (an int) on both paths into thrown
+                cb.labelBinding(thrown);
+                cb.pop();
                 cb.athrow();
                 cb.exceptionCatch(start, end, handler, CD_FAULT);
                 needed[0] = e.flatNeeded;
                 delta[0] = e.faultDelta;
+                eips[0] = e.faultEip;
             });
         });
         Insn[] all = java.util.Arrays.stream(region).flatMap(x -> java.util.Arrays.stream(x.insns)).toArray(Insn[]::new);
-        return new Result(bytes, needed[0], delta[0], all, low, high, region.length);
+        return new Result(bytes, needed[0], delta[0], eips[0], all, low, high, region.length);
     }
 }

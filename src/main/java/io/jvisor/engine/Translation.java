@@ -23,6 +23,8 @@ abstract class Translation {
     int flatNeeded;
     /** For a fault at region instruction k: how many instructions before it in its pass were not counted yet. */
     int[] faultDelta;
+    /** For a fault at region instruction k: its EIP less the entry EIP, unless it stored EIP itself before running. */
+    int[] faultEip;
     /** The region's decoded instructions in emission order (those the interpreter runs are loaded from here). */
     Insn[] insns;
     /** Byte extent of the region from the entry EIP: [lowOff, highEnd), lowOff <= 0. */

@@ -75,6 +75,7 @@ final class Translator {
             t = (Translation) hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class)).invoke();
             t.flatNeeded = res.flatNeeded();
             t.faultDelta = res.faultDelta();
+            t.faultEip = res.faultEip();
             t.insns = res.insns();
             t.lowOff = res.lowOff();
             t.highEnd = res.highEnd();

@@ -9,6 +9,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -77,6 +78,9 @@ class DifferentialTest {
                     + (jit.engine.jitStats().translated() + regions.engine.jitStats().translated())
                     + " blocks translated, " + regions.engine.jitStats().chainedBlocks() + " chained into regions");
             assertTrue(jit.engine.jitStats().entries() > SEQUENCES / 2, "translated code ran");
+            for (Machine m : List.of(jit, regions)) {
+                assertEquals(0, m.engine.jitStats().failures(), "translator failures: " + m.engine.jitStats().lastFailure());
+            }
             assertTrue(regions.engine.jitStats().chainedBlocks() > SEQUENCES / 100, "regions of several blocks ran");
         }
     }
