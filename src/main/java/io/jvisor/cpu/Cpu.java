@@ -982,6 +982,17 @@ public final class Cpu {
         return translate(lin, false, cpl == 3);
     }
 
+    /**
+     * True when the soft TLB holds a read translation of linear {@code lin} at the current
+     * privilege to physical page {@code physPage}: code fetched there now is the code found
+     * there before. False says nothing (the entry may just have been evicted).
+     */
+    public boolean codeMappedTo(int lin, long physPage) {
+        int page = lin >>> 12;
+        int i = page & SoftTlb.MASK;
+        return rTag[i] == page && rPhys[i] == physPage;
+    }
+
     /** Linear to physical without side effects or faults (reports, debuggers); -1 if unmapped. */
     public long probe(int lin) {
         if ((cr0 & CR0_PG) == 0) {

@@ -21,15 +21,20 @@ final class Block {
     volatile boolean translationRequested;
 
     /**
-     * Two remembered successors (a loop's taken and fall-through exits), valid while the soft
-     * TLB epoch, CS base, CPL and code size are what they were when recorded: then the next
-     * block is known without translating EIP again.
+     * Two remembered successors (a loop's taken and fall-through exits), valid while the CS
+     * base, CPL and code size are what they were when recorded and the soft TLB still maps
+     * the successor's code page to its physical page: then the next block is known without a
+     * code-cache lookup.
      */
     Block succ0, succ1;
     int succEip0, succEip1;
-    int succEpoch0, succEpoch1;
     int succCsBase0, succCsBase1;
     int succMode0, succMode1;
+
+    /** Guest physical address of the page the block is in (cacheable blocks only). */
+    long physPage() {
+        return (key >>> 1) & ~0xfffL;
+    }
 
     Block(long key, Insn[] insns, int byteLength) {
         this.key = key;

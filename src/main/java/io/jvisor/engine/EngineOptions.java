@@ -15,7 +15,8 @@ public record EngineOptions(boolean jit, int threshold, boolean synchronous, int
     public static final int DEFAULT_MAX_TRANSLATIONS = 32768;
 
     public static final EngineOptions INTERPRETER = new EngineOptions(false, 0, false, 0);
-    public static final EngineOptions JIT = new EngineOptions(true, DEFAULT_THRESHOLD, false, DEFAULT_MAX_TRANSLATIONS);
+    public static final EngineOptions JIT = new EngineOptions(true,
+            Integer.getInteger("jvisor.jit.threshold", DEFAULT_THRESHOLD), false, DEFAULT_MAX_TRANSLATIONS);
 
     public EngineOptions {
         if (threshold < 0 || maxTranslations < 0) {
@@ -45,9 +46,8 @@ public record EngineOptions(boolean jit, int threshold, boolean synchronous, int
         if (!base.jit()) {
             return base;
         }
-        int threshold = Integer.getInteger("jvisor.jit.threshold", DEFAULT_THRESHOLD);
         boolean sync = Boolean.parseBoolean(System.getProperty("jvisor.jit.sync", "false"));
-        return new EngineOptions(true, threshold, sync, DEFAULT_MAX_TRANSLATIONS);
+        return new EngineOptions(true, JIT.threshold(), sync, DEFAULT_MAX_TRANSLATIONS);
     }
 
     public String name() {

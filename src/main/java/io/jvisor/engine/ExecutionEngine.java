@@ -168,36 +168,37 @@ public final class ExecutionEngine {
 
     /**
      * The block at CS:EIP: a remembered successor of {@code prev} when nothing it depends on
-     * has changed (same EIP, soft-TLB epoch, CS base, CPL and code size; still valid; EIP
-     * within the CS limit), else a code-cache lookup whose result is remembered.
+     * has changed (same EIP, CS base, CPL and code size; still valid; EIP within the CS limit;
+     * the soft TLB still maps its code page to the block's physical page), else a code-cache
+     * lookup whose result is remembered. The TLB check, rather than a flush counter, lets links
+     * into global kernel pages survive the CR3 writes and invlpg of every context switch.
      */
     private Block next(Block prev) {
         int eip = cpu.eip;
         if (prev != null && prev.valid) {
-            int epoch = cpu.tlb.epoch, base = cpu.segBase[Cpu.CS], mode = mode();
+            int base = cpu.segBase[Cpu.CS], mode = mode();
             if (Integer.compareUnsigned(eip, cpu.segLimit[Cpu.CS]) <= 0) {
                 Block s = prev.succ0;
-                if (s != null && prev.succEip0 == eip && prev.succEpoch0 == epoch && prev.succCsBase0 == base
-                        && prev.succMode0 == mode && s.valid && fitsLimit(eip, s)) {
+                if (s != null && prev.succEip0 == eip && prev.succCsBase0 == base && prev.succMode0 == mode
+                        && s.valid && fitsLimit(eip, s) && cpu.codeMappedTo(base + eip, s.physPage())) {
                     return s;
                 }
                 s = prev.succ1;
-                if (s != null && prev.succEip1 == eip && prev.succEpoch1 == epoch && prev.succCsBase1 == base
-                        && prev.succMode1 == mode && s.valid && fitsLimit(eip, s)) {
+                if (s != null && prev.succEip1 == eip && prev.succCsBase1 == base && prev.succMode1 == mode
+                        && s.valid && fitsLimit(eip, s) && cpu.codeMappedTo(base + eip, s.physPage())) {
                     return s;
                 }
             }
+            jitStats.lookups++;
             Block b = cache.lookup();
             if (b.key >= 0 && Integer.compareUnsigned(eip + b.byteLength - 1, cpu.segLimit[Cpu.CS]) <= 0) {
                 // remember it in the older slot
                 prev.succ1 = prev.succ0;
                 prev.succEip1 = prev.succEip0;
-                prev.succEpoch1 = prev.succEpoch0;
                 prev.succCsBase1 = prev.succCsBase0;
                 prev.succMode1 = prev.succMode0;
                 prev.succ0 = b;
                 prev.succEip0 = eip;
-                prev.succEpoch0 = cpu.tlb.epoch;
                 prev.succCsBase0 = base;
                 prev.succMode0 = mode;
             }

@@ -16,6 +16,8 @@ public final class JitStats {
     final LongAdder failures = new LongAdder();
     /** Entries into translated code (vCPU thread only). */
     long entries;
+    /** Block transitions that needed a code-cache lookup (no remembered successor held; vCPU thread only). */
+    long lookups;
     /** Guest instructions retired inside translated code, the interpreted ones among them included (vCPU thread only). */
     long translatedInstructions;
     volatile String lastFailure = "";
@@ -49,6 +51,7 @@ public final class JitStats {
         line(sb, "jit classes live", live.sum());
         line(sb, "jit entries", entries);
         line(sb, "jit instructions", translatedInstructions);
+        line(sb, "jit lookups", lookups);
         line(sb, "jit invalidated", invalidated.sum());
         line(sb, "jit evicted", evicted.sum());
         sb.append(String.format("%-16s %14.1f ms%n", "jit time", nanos.sum() / 1e6));
