@@ -126,7 +126,7 @@ final class RunCommand implements Callable<Integer> {
                     }
                 }
                 if (stats) {
-                    System.err.print(StatsTable.render(vm.cpu(), t1 - t0, vm.engine().cachedBlocks()));
+                    System.err.print(StatsTable.render(vm.cpu(), t1 - t0, vm.engine()));
                     System.err.print(StatsTable.renderEngine(vm.engine()));
                 }
             }

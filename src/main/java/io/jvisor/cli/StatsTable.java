@@ -8,8 +8,8 @@ import io.jvisor.engine.ExecutionEngine;
 final class StatsTable {
     private StatsTable() { }
 
-    static String render(Cpu cpu, long nanos, int blocks) {
-        return render(cpu, nanos, blocks, cpu.io.unclaimedAccesses());
+    static String render(Cpu cpu, long nanos, ExecutionEngine engine) {
+        return render(cpu, nanos, engine.cachedBlocks(), engine.codeCache().invalidations(), cpu.io.unclaimedAccesses());
     }
 
     /** The engine in use and, for the translator, its counters. */
@@ -18,12 +18,13 @@ final class StatsTable {
         return engine.options().jit() ? head + engine.jitStats().report() : head;
     }
 
-    static String render(Cpu cpu, long nanos, int blocks, long unclaimedPorts) {
+    static String render(Cpu cpu, long nanos, int blocks, long codePagesWritten, long unclaimedPorts) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%-16s %14s%n", "exit reason", "count"));
         for (ExitReason r : ExitReason.all()) {
             sb.append(String.format("%-16s %14d%n", r.name(), cpu.exits.get(r)));
         }
+        sb.append(String.format("%-16s %14d%n", "SMC_INVALIDATE", codePagesWritten));
         double secs = nanos / 1e9;
         sb.append(String.format("%-16s %14d%n", "instructions", cpu.instructions));
         sb.append(String.format("%-16s %14d%n", "decoded blocks", blocks));

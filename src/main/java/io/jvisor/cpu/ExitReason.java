@@ -31,9 +31,9 @@ public enum ExitReason {
     /** An access to a memory-mapped device. */
     MMIO,
     /** hlt. */
-    HLT,
-    /** Decoded code dropped because its page was written (self-modifying code). */
-    SMC_INVALIDATE;
+    HLT;
+    // Decoded code dropped because its page was written is counted by the VM's code cache
+    // (engine.CodeCache#invalidations), which all vCPUs share; --stats shows it as SMC_INVALIDATE.
 
     private static final ExitReason[] VALUES = values();
 

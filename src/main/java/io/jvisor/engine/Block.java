@@ -11,8 +11,8 @@ final class Block {
     final Insn[] insns;
     /** Bytes covered, from the first byte of the first instruction. */
     final int byteLength;
-    /** False once the page it came from was written (self-modifying code). */
-    boolean valid = true;
+    /** False once the page it came from was written (self-modifying code); seen by every vCPU. */
+    volatile boolean valid = true;
     /** How often the block has been entered by the interpreter (the translator's hotness count). */
     long entries;
     /** Its tier-1 code once translated (published by the translator thread), else null. */
@@ -21,15 +21,16 @@ final class Block {
     volatile boolean translationRequested;
 
     /**
-     * Two remembered successors (a loop's taken and fall-through exits), valid while the CS
-     * base, CPL and code size are what they were when recorded and the soft TLB still maps
+     * Two remembered successors (a loop's taken and fall-through exits), each valid while the
+     * CS base, CPL and code size are what they were when recorded and the soft TLB still maps
      * the successor's code page to its physical page: then the next block is known without a
-     * code-cache lookup.
+     * code-cache lookup. Each is one immutable object, so vCPUs sharing the block never see
+     * half of another's update.
      */
-    Block succ0, succ1;
-    int succEip0, succEip1;
-    int succCsBase0, succCsBase1;
-    int succMode0, succMode1;
+    Link link0, link1;
+
+    /** A remembered successor: {@code target} ran next when EIP was {@code eip} in this mode. */
+    record Link(Block target, int eip, int csBase, int mode) { }
 
     /** Guest physical address of the page the block is in (cacheable blocks only). */
     long physPage() {

@@ -1,113 +1,126 @@
 package io.jvisor.engine;
 
-import io.jvisor.cpu.Cpu;
-import io.jvisor.cpu.ExitReason;
-import io.jvisor.cpu.Fault;
+import io.jvisor.memory.PhysicalMemory;
+import io.jvisor.memory.SoftTlb;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Decoded blocks keyed by guest physical address and code size (DESIGN.md section 3), so a
- * block survives CR3 switches and is shared by processes mapping the same page. Pages that
- * hold cached code are marked in {@link io.jvisor.memory.PhysicalMemory}; a write to such a
- * page drops its blocks (self-modifying code).
+ * One VM's decoded and translated code (DESIGN.md section 3), shared by all its vCPUs.
+ * Blocks are keyed by guest physical address and code size, so a block survives CR3
+ * switches and is shared by processes mapping the same page and by every vCPU. Pages that
+ * hold cached code are marked in {@link PhysicalMemory}; a write to such a page, by any
+ * vCPU or a loader, drops its blocks and their translations (self-modifying code), and
+ * every vCPU sees the block's {@link Block#valid} turn false.
+ *
+ * <p>Thread safety: the map, the page index and the region search hold this object's
+ * monitor; the direct-mapped front array is read and written without it (a reference is
+ * read whole, and a hit is checked by key and validity). Each vCPU finds blocks through its
+ * own {@link BlockLookup}.
  */
-final class CodeCache {
-    static final int MAX_INSNS = 64;
+public final class CodeCache {
     /** At most this many blocks are kept; past it the whole cache is dropped (a guest cannot grow host memory without bound). */
     static final int MAX_BLOCKS = 1 << 18;
     /** The direct-mapped front of the map: large enough for a kernel's and a workload's hot blocks together. */
     private static final int FAST_BITS = 16;
 
-    private final Cpu cpu;
-    private final Decoder decoder;
+    private final PhysicalMemory mem;
+    private final EngineOptions options;
+    private final JitStats jitStats = new JitStats();
+    /** The translator whose translations hang on these blocks, or null (interpreter only). */
+    private final Translator translator;
     private final BlockMap blocks = new BlockMap();
     private final Map<Integer, List<Block>> byPage = new HashMap<>();
     private final Block[] fast = new Block[1 << FAST_BITS];
+    /** The soft TLBs of the vCPUs: none may keep a write entry for a page that holds code. */
+    private final List<SoftTlb> tlbs = new CopyOnWriteArrayList<>();
+    /** Pages invalidated so far (also a generation: a block decoded across one is not kept). */
+    private final AtomicLong invalidations = new AtomicLong();
 
-    /** The translator whose translations hang on these blocks, or null (interpreter only). */
-    private final Translator translator;
-
-    CodeCache(Cpu cpu, Translator translator) {
-        this.cpu = cpu;
-        this.translator = translator;
-        this.decoder = new Decoder(cpu);
-        cpu.mem.setCodeWriteListener(this::invalidatePage);
+    public CodeCache(PhysicalMemory mem, EngineOptions options) {
+        this.mem = mem;
+        this.options = options;
+        this.translator = options.jit() ? new Translator(options, jitStats) : null;
+        mem.setCodeWriteListener(this::invalidatePage);
     }
 
-    /** The block at CS:EIP, decoded now if needed. Faults of the first instruction's fetch propagate. */
-    Block lookup() {
-        int eip = cpu.eip;
-        int lin = cpu.segBase[Cpu.CS] + eip;
-        if (Integer.compareUnsigned(eip, cpu.segLimit[Cpu.CS]) > 0) {
-            throw Fault.gp0();
-        }
-        long phys = cpu.codePhys(lin);
-        long key = (phys << 1) | (cpu.code32 ? 1 : 0);
+    public EngineOptions options() {
+        return options;
+    }
+
+    /** Translator counters, summed over the vCPUs (all zero for the interpreter). */
+    public JitStats jitStats() {
+        return jitStats;
+    }
+
+    /** Code pages dropped because they were written. */
+    public long invalidations() {
+        return invalidations.get();
+    }
+
+    Translator translator() {
+        return translator;
+    }
+
+    /** A vCPU starts using this cache: its soft TLB must not write to code pages. */
+    void attach(SoftTlb tlb) {
+        tlbs.add(tlb);
+    }
+
+    /** The cached block with this key, or null. */
+    Block find(long key) {
         int slot = (int) (key ^ (key >>> FAST_BITS)) & (fast.length - 1);
         Block b = fast[slot];
-        if (b == null || b.key != key) {
-            b = blocks.get(key);
+        if (b == null || b.key != key || !b.valid) {
+            synchronized (this) {
+                b = blocks.get(key);
+            }
             if (b == null) {
-                b = decodeBlock(eip, lin, phys, key);
-                if (b.key < 0) {
-                    return b;   // not cacheable
-                }
+                return null;
             }
             fast[slot] = b;
-        }
-        if (Integer.compareUnsigned(eip + b.byteLength - 1, cpu.segLimit[Cpu.CS]) > 0) {
-            return decodeBlock(eip, lin, phys, -1);   // this CS is shorter than when decoded: decode afresh
         }
         return b;
     }
 
-    private Block decodeBlock(int eip, int lin, long phys, long key) {
-        List<Insn> list = new ArrayList<>();
-        int pos = eip;
-        boolean cacheable = key >= 0;
-        int page = lin >>> 12;
-        while (true) {
-            Insn i;
-            int at = cpu.code32 ? pos : pos & 0xffff;
-            try {
-                i = decoder.decode(at);
-            } catch (Fault f) {
-                if (list.isEmpty()) {
-                    throw f;
-                }
-                break;   // the fault belongs to a later instruction: raise it only if execution gets there
-            }
-            i.offset = pos - eip;
-            list.add(i);
-            int startLin = cpu.segBase[Cpu.CS] + at;
-            int endLin = startLin + i.len - 1;
-            pos += i.len;
-            if ((endLin >>> 12) != page || (startLin >>> 12) != page) {
-                cacheable = false;   // crosses a page: its second page is not tracked
-                break;
-            }
-            // a conditional branch is a side exit: the block goes on along its fall-through path
-            boolean sideExit = i.op == Op.JCC;
-            if ((i.endsBlock && !sideExit) || list.size() >= MAX_INSNS || ((startLin + i.len) >>> 12) != page) {
-                break;
+    /**
+     * Called before a block of page {@code phys} is decoded: marks the page as code and
+     * takes write entries for it out of every vCPU's soft TLB. Returns the generation to hand
+     * to {@link #install}.
+     */
+    long beginDecode(long phys) {
+        if (mem.markCode(phys)) {
+            for (SoftTlb tlb : tlbs) {
+                tlb.dropWritesTo(phys & ~0xfffL);
             }
         }
-        Block b = new Block(cacheable ? key : -1, list.toArray(new Insn[0]), pos - eip);
-        if (cacheable) {
-            if (blocks.size() >= MAX_BLOCKS) {
-                flush();
-            }
-            blocks.put(key, b);
-            int ppage = (int) (phys >>> 12);
-            byPage.computeIfAbsent(ppage, k -> new ArrayList<>()).add(b);
-            if (cpu.mem.markCode(phys)) {
-                cpu.tlb.dropWritesTo(phys & ~0xfffL);
-            }
+        return invalidations.get();
+    }
+
+    /**
+     * Keeps a decoded block and returns the block to run: {@code b}, or the block another vCPU
+     * installed under the same key meanwhile. A block decoded while some code page was
+     * written is run once and not kept (its bytes may predate the write).
+     */
+    synchronized Block install(Block b, long phys, long generation) {
+        if (invalidations.get() != generation) {
+            return new Block(-1, b.insns, b.byteLength);
         }
+        Block old = blocks.get(b.key);
+        if (old != null && old.valid) {
+            return old;
+        }
+        if (blocks.size() >= MAX_BLOCKS) {
+            flush();
+        }
+        blocks.put(b.key, b);
+        byPage.computeIfAbsent((int) (phys >>> 12), k -> new ArrayList<>()).add(b);
+        mem.markCode(phys);   // a flush may have run since beginDecode
         return b;
     }
 
@@ -121,7 +134,7 @@ final class CodeCache {
      * jumps, calls and fall-through reach with a target known at decode time, and that lead
      * back to {@code b} (code that never returns to the entry would only be translated twice).
      */
-    Block[] region(Block b) {
+    synchronized Block[] region(Block b) {
         if ((b.key & 1) == 0 || REGION_BLOCKS <= 1) {
             return new Block[] {b};
         }
@@ -196,27 +209,23 @@ final class CodeCache {
     }
 
     /** A write reached a page holding decoded code: drop every block from it. */
-    void invalidatePage(int page) {
+    synchronized void invalidatePage(int page) {
+        invalidations.incrementAndGet();
         List<Block> list = byPage.remove(page);
         if (list == null) {
             return;
         }
-        cpu.exits.inc(ExitReason.SMC_INVALIDATE);
         for (Block b : list) {
             b.valid = false;
             if (translator != null) {
                 translator.dropped(b);
             }
             blocks.remove(b.key, b);
-            int slot = (int) (b.key ^ (b.key >>> FAST_BITS)) & (fast.length - 1);
-            if (fast[slot] == b) {
-                fast[slot] = null;
-            }
         }
     }
 
     /** Drops every block (the pages stay marked until their next write, which is harmless). */
-    void flush() {
+    public synchronized void flush() {
         for (List<Block> list : byPage.values()) {
             for (Block b : list) {
                 b.valid = false;
@@ -230,7 +239,7 @@ final class CodeCache {
         java.util.Arrays.fill(fast, null);
     }
 
-    int blockCount() {
+    public synchronized int blockCount() {
         return blocks.size();
     }
 }

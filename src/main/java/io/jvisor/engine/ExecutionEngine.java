@@ -31,6 +31,7 @@ public final class ExecutionEngine {
     private final Cpu cpu;
     private final Interpreter interp;
     private final CodeCache cache;
+    private final BlockLookup blocks;
     private volatile boolean stopRequested;
     private boolean wantWindow;
     /** A single-step trap held back by a MOV SS / POP SS shadow. */
@@ -38,10 +39,9 @@ public final class ExecutionEngine {
     private final Breakpoints breakpoints;
     private String report = "";
 
-    private final EngineOptions options;
-    /** Tier 1, or null when only the interpreter runs. */
+    /** Tier 1 (the VM's, shared with its other vCPUs), or null when only the interpreter runs. */
     private final Translator translator;
-    private final JitStats jitStats = new JitStats();
+    private final JitStats.Vcpu jitStats;
     /** At most this many instructions run inside translated code between two visits of the dispatcher. */
     private static final long MAX_CHAIN = 1 << 16;
 
@@ -50,22 +50,33 @@ public final class ExecutionEngine {
         this(cpu, EngineOptions.fromSystemProperties());
     }
 
+    /** A vCPU with a code cache of its own (a VM with one vCPU). */
     public ExecutionEngine(Cpu cpu, EngineOptions options) {
+        this(cpu, new CodeCache(cpu.mem, options));
+    }
+
+    /** A vCPU of a VM whose vCPUs share {@code cache} (and its translator). */
+    public ExecutionEngine(Cpu cpu, CodeCache cache) {
         this.cpu = cpu;
-        this.options = options;
+        this.cache = cache;
         this.interp = new Interpreter(cpu);
-        this.translator = options.jit() ? new Translator(options, jitStats) : null;
-        this.cache = new CodeCache(cpu, translator);
+        this.blocks = new BlockLookup(cpu, cache);
+        this.translator = cache.translator();
+        this.jitStats = cache.jitStats().newVcpu();
         this.breakpoints = new Breakpoints(cpu);
     }
 
     public EngineOptions options() {
-        return options;
+        return cache.options();
     }
 
-    /** Translator counters (all zero for the interpreter). */
+    /** Translator counters of the VM (all zero for the interpreter). */
     public JitStats jitStats() {
-        return jitStats;
+        return cache.jitStats();
+    }
+
+    public CodeCache codeCache() {
+        return cache;
     }
 
     public Cpu cpu() {
@@ -178,33 +189,28 @@ public final class ExecutionEngine {
         if (prev != null && prev.valid) {
             int base = cpu.segBase[Cpu.CS], mode = mode();
             if (Integer.compareUnsigned(eip, cpu.segLimit[Cpu.CS]) <= 0) {
-                Block s = prev.succ0;
-                if (s != null && prev.succEip0 == eip && prev.succCsBase0 == base && prev.succMode0 == mode
-                        && s.valid && fitsLimit(eip, s) && cpu.codeMappedTo(base + eip, s.physPage())) {
-                    return s;
+                Block.Link l = prev.link0;
+                if (l != null && l.eip() == eip && l.csBase() == base && l.mode() == mode && linkHolds(l.target(), eip, base)) {
+                    return l.target();
                 }
-                s = prev.succ1;
-                if (s != null && prev.succEip1 == eip && prev.succCsBase1 == base && prev.succMode1 == mode
-                        && s.valid && fitsLimit(eip, s) && cpu.codeMappedTo(base + eip, s.physPage())) {
-                    return s;
+                l = prev.link1;
+                if (l != null && l.eip() == eip && l.csBase() == base && l.mode() == mode && linkHolds(l.target(), eip, base)) {
+                    return l.target();
                 }
             }
             jitStats.lookups++;
-            Block b = cache.lookup();
+            Block b = blocks.lookup();
             if (b.key >= 0 && Integer.compareUnsigned(eip + b.byteLength - 1, cpu.segLimit[Cpu.CS]) <= 0) {
-                // remember it in the older slot
-                prev.succ1 = prev.succ0;
-                prev.succEip1 = prev.succEip0;
-                prev.succCsBase1 = prev.succCsBase0;
-                prev.succMode1 = prev.succMode0;
-                prev.succ0 = b;
-                prev.succEip0 = eip;
-                prev.succCsBase0 = base;
-                prev.succMode0 = mode;
+                prev.link1 = prev.link0;   // the older one goes
+                prev.link0 = new Block.Link(b, eip, base, mode);
             }
             return b;
         }
-        return cache.lookup();
+        return blocks.lookup();
+    }
+
+    private boolean linkHolds(Block s, int eip, int base) {
+        return s.valid && fitsLimit(eip, s) && cpu.codeMappedTo(base + eip, s.physPage());
     }
 
     private boolean fitsLimit(int eip, Block s) {
@@ -235,7 +241,7 @@ public final class ExecutionEngine {
                 int retired = t.run(cpu, interp, b, stopAt);   // (not "+= t.run()": run() adds to the count itself)
                 cpu.instructions += retired;
             } finally {
-                jitStats.translatedInstructions += cpu.instructions - before;
+                jitStats.instructions += cpu.instructions - before;
             }
             return;
         }
@@ -267,7 +273,7 @@ public final class ExecutionEngine {
                 throw Fault.of(Fault.DB);
             }
         }
-        Block b = cache.lookup();
+        Block b = blocks.lookup();
         boolean shadowed = pendingStepTrap;
         cpu.interruptShadow = false;
         cpu.movSsShadow = false;
@@ -299,7 +305,7 @@ public final class ExecutionEngine {
      */
     public Fault stepWithoutDelivery() {
         try {
-            Block b = cache.lookup();
+            Block b = blocks.lookup();
             Insn i = b.insns[0];
             int start = cpu.eip;
             interp.execute(i);

@@ -1,9 +1,26 @@
 package io.jvisor.engine;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Translator counters for {@code --stats}: written by the translator thread and the vCPU, read at any time. */
+/**
+ * Translator counters for {@code --stats}, one set per VM: written by the translator thread
+ * and the vCPUs (each vCPU counts its own entries in a {@link Vcpu}), read at any time.
+ */
 public final class JitStats {
+    /** One vCPU's counters, written only by its own thread (no atomics on the hot path). */
+    static final class Vcpu {
+        /** Entries into translated code. */
+        long entries;
+        /** Guest instructions retired inside translated code, the interpreted ones among them included. */
+        long instructions;
+        /** Block transitions that needed a code-cache lookup (no remembered successor held). */
+        long lookups;
+    }
+
+    private final List<Vcpu> vcpus = new CopyOnWriteArrayList<>();
+
     final LongAdder queued = new LongAdder();
     final LongAdder translated = new LongAdder();
     final LongAdder bytecodeBytes = new LongAdder();
@@ -14,12 +31,6 @@ public final class JitStats {
     final LongAdder evicted = new LongAdder();
     final LongAdder nanos = new LongAdder();
     final LongAdder failures = new LongAdder();
-    /** Entries into translated code (vCPU thread only). */
-    long entries;
-    /** Block transitions that needed a code-cache lookup (no remembered successor held; vCPU thread only). */
-    long lookups;
-    /** Guest instructions retired inside translated code, the interpreted ones among them included (vCPU thread only). */
-    long translatedInstructions;
     volatile String lastFailure = "";
 
     public long translated() {
@@ -30,8 +41,22 @@ public final class JitStats {
         return chainedBlocks.sum();
     }
 
+    Vcpu newVcpu() {
+        Vcpu v = new Vcpu();
+        vcpus.add(v);
+        return v;
+    }
+
     public long entries() {
-        return entries;
+        return vcpus.stream().mapToLong(v -> v.entries).sum();
+    }
+
+    public long translatedInstructions() {
+        return vcpus.stream().mapToLong(v -> v.instructions).sum();
+    }
+
+    public long lookups() {
+        return vcpus.stream().mapToLong(v -> v.lookups).sum();
     }
 
     public long failures() {
@@ -49,9 +74,9 @@ public final class JitStats {
         line(sb, "jit bytecode B", bytecodeBytes.sum());
         line(sb, "jit chained blk", chainedBlocks.sum());
         line(sb, "jit classes live", live.sum());
-        line(sb, "jit entries", entries);
-        line(sb, "jit instructions", translatedInstructions);
-        line(sb, "jit lookups", lookups);
+        line(sb, "jit entries", entries());
+        line(sb, "jit instructions", translatedInstructions());
+        line(sb, "jit lookups", lookups());
         line(sb, "jit invalidated", invalidated.sum());
         line(sb, "jit evicted", evicted.sum());
         sb.append(String.format("%-16s %14.1f ms%n", "jit time", nanos.sum() / 1e6));

@@ -35,8 +35,11 @@ final class Translator {
         return options.threshold();
     }
 
-    /** Called on the vCPU thread when {@code region[0]} became hot; the other blocks may join its translation. */
-    void request(Block[] region, int flatSegs) {
+    /**
+     * Called on a vCPU thread when {@code region[0]} became hot; the other blocks may join its
+     * translation. The VM's vCPUs share one translator: a block is requested once.
+     */
+    synchronized void request(Block[] region, int flatSegs) {
         Block b = region[0];
         if (b.translationRequested) {
             return;

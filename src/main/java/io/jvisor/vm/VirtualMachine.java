@@ -6,6 +6,7 @@ import io.jvisor.boot.MultibootLoader;
 import io.jvisor.cpu.Cpu;
 import io.jvisor.devices.Uart16550;
 import io.jvisor.devices.VmClock;
+import io.jvisor.engine.CodeCache;
 import io.jvisor.engine.CpuReport;
 import io.jvisor.engine.ExecutionEngine;
 import io.jvisor.memory.IoBus;
@@ -40,6 +41,7 @@ public final class VirtualMachine implements AutoCloseable {
     private final PhysicalMemory mem;
     private final IoBus io = new IoBus();
     private final Cpu cpu;
+    private final CodeCache code;
     private final ExecutionEngine engine;
     private final PcPlatform platform;
     private final VmClock clock;
@@ -67,7 +69,9 @@ public final class VirtualMachine implements AutoCloseable {
             deterministic = null;
             clock = VmClock.real();
         }
-        this.engine = new ExecutionEngine(cpu, config.engine());
+        // one code cache (decoded blocks, translations, SMC tracking) per VM: every vCPU's engine shares it
+        this.code = new CodeCache(mem, config.engine());
+        this.engine = new ExecutionEngine(cpu, code);
         io.setLog(log);
         platform = new PcPlatform(mem, io, clock, serialOut, debugOut, new PcPlatform.Power() {
             @Override

@@ -216,7 +216,7 @@ class InstructionTest {
                     0xf4);
             assertEquals(ExecutionEngine.Exit.HALTED, m.run(1000));
             assertEquals(0x77, m.cpu.r[Cpu.EAX], "the patched immediate was executed");
-            assertTrue(m.cpu.exits.get(ExitReason.SMC_INVALIDATE) >= 1);
+            assertTrue(m.engine.codeCache().invalidations() >= 1);
         }
     }
 

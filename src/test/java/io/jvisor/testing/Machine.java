@@ -78,18 +78,36 @@ public final class Machine implements AutoCloseable {
 
     /** The CPU half of {@link #setUpTables()}: protected mode, ring 0, the tables' registers, EIP at {@link #CODE}. */
     public void setUpCpu() {
+        setUpCpu(cpu);
+    }
+
+    /**
+     * Another vCPU of this machine: its own registers and soft TLB, set up as {@link #setUpCpu()}
+     * does, on the same memory, with an engine that shares this machine's code cache.
+     */
+    public ExecutionEngine addVcpu() {
+        Cpu other = new Cpu(mem, io);
+        setUpCpu(other);
+        return new ExecutionEngine(other, engine.codeCache());
+    }
+
+    private void setUpCpu(Cpu cpu) {
         cpu.gdtBase = GDT;
         cpu.gdtLimit = 6 * 8 - 1;
         cpu.idtBase = IDT;
         cpu.idtLimit = 256 * 8 - 1;
         cpu.writeCr(0, cpu.cr0 | Cpu.CR0_PE);
-        enterRing(0);
+        enterRing(cpu, 0);
         cpu.setSegmentCache(Cpu.TR, 0x28, TSS, 0x67, 0x8b);
         cpu.eip = CODE;
     }
 
     /** Loads flat segments for ring {@code cpl} (0 or 3). */
     public void enterRing(int cpl) {
+        enterRing(cpu, cpl);
+    }
+
+    private static void enterRing(Cpu cpu, int cpl) {
         int cs = cpl == 0 ? 0x08 : 0x1b, ds = cpl == 0 ? 0x10 : 0x23;
         int dplBits = cpl << 5;
         cpu.setCpl(cpl);
