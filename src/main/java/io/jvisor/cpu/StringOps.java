@@ -2,10 +2,20 @@ package io.jvisor.cpu;
 
 /**
  * String instructions MOVS, CMPS, STOS, LODS, SCAS, INS, OUTS with REP/REPE/REPNE (SDM
- * Vol. 2). A repeated instruction runs a bounded number of iterations per call, updating
- * registers after each one, so that a fault or an interrupt between iterations resumes
- * correctly by re-executing the instruction. Every iteration adds one to the retired
- * instruction count (which drives the deterministic TSC and the engine's run budgets).
+ * Vol. 2), and the whole of how a repeated one is continued and counted:
+ * <ul>
+ * <li>A call runs at most one batch of iterations ({@link #BATCH}; one while single-stepping,
+ *     SDM 17.3.1.4), updating ESI/EDI/ECX after each, and says whether the instruction is
+ *     complete. When it is not, the caller leaves EIP at the instruction and returns to the
+ *     dispatcher, which takes pending interrupts and runs it again: the next call goes on
+ *     where this one stopped (SDM 7.3.9.1: a fault or an interrupt between iterations
+ *     resumes the same way).</li>
+ * <li>Every iteration adds one to {@link Cpu#instructions} here; the caller counts each
+ *     call as one retired instruction, as it counts any instruction. This count drives the
+ *     deterministic TSC and the engine's run budgets, and both engines keep it alike.</li>
+ * <li>{@link #runToEnd} runs all iterations in one call, for debuggers and per-instruction
+ *     test vectors.</li>
+ * </ul>
  */
 public final class StringOps {
     private StringOps() { }
@@ -16,11 +26,20 @@ public final class StringOps {
     static final int BATCH = 4096;
 
     /**
-     * Runs the instruction. {@code seg} is the source segment (DS or the override) for
-     * MOVS/CMPS/LODS/OUTS. Returns true when the instruction has completed (EIP should
-     * advance), false when it must be executed again (more iterations remain).
+     * Runs one batch of the instruction. {@code seg} is the source segment (DS or the
+     * override) for MOVS/CMPS/LODS/OUTS. Returns true when the instruction has completed (EIP
+     * should advance), false when it must be executed again (more iterations remain).
      */
     public static boolean run(Cpu c, int op, int size, boolean a32, int seg, int rep) {
+        return run(c, op, size, a32, seg, rep, BATCH);
+    }
+
+    /** Runs the instruction with all its iterations (single-stepping still stops after one). */
+    public static boolean runToEnd(Cpu c, int op, int size, boolean a32, int seg, int rep) {
+        return run(c, op, size, a32, seg, rep, Integer.MAX_VALUE);
+    }
+
+    private static boolean run(Cpu c, int op, int size, boolean a32, int seg, int rep, int maxIterations) {
         if (rep != REP_NONE && op != CMPS && op != SCAS) {
             rep = REPE;   // MOVS/STOS/LODS/INS/OUTS repeat on either F2 or F3 (both act as REP)
         }
@@ -32,7 +51,7 @@ public final class StringOps {
             return true;
         }
         int cmask = a32 ? -1 : 0xffff;
-        int batch = c.singleStepping ? 1 : BATCH;   // SDM 17.3.1.4: a single-step trap after each iteration
+        int batch = c.singleStepping ? 1 : maxIterations;   // SDM 17.3.1.4: a single-step trap after each iteration
         for (int n = 0; n < batch; n++) {
             int count = c.r[Cpu.ECX] & cmask;
             if (count == 0) {

@@ -106,9 +106,8 @@ final class Decoder {
         }
         i.op = op(entry);
         i.sub = sub(entry);
-        if (i.op == Op.MOV_RI || i.op == Op.INC_R || i.op == Op.DEC_R || i.op == Op.PUSH_R || i.op == Op.POP_R
-                || i.op == Op.XCHG_AR || i.op == Op.BSWAP) {
-            i.reg = i.sub;
+        if ((entry & REG_IN_OPCODE) != 0) {
+            i.reg = opcode & 7;
         }
         i.size = (entry & BYTE) != 0 ? 1 : o32 ? 4 : 2;
         i.seg = seg >= 0 ? seg : defaultSs ? Cpu.SS : Cpu.DS;
@@ -118,6 +117,7 @@ final class Decoder {
             case I_BS -> i.imm = (byte) next8();
             case I_W -> i.imm = next16();
             case I_Z -> i.imm = o32 ? next32() : (short) next16();
+            case I_V -> i.imm = o32 ? next32() : next16();
             case I_MOFFS -> i.disp = a32 ? next32() : next16();
             case I_PTR -> {
                 i.imm = o32 ? next32() : next16();
@@ -128,9 +128,6 @@ final class Decoder {
                 i.imm2 = next8();
             }
             default -> { }
-        }
-        if (i.op == Op.MOV_RI && i.size == 2) {
-            i.imm &= 0xffff;
         }
         if ((entry & MEM_ONLY) != 0 && i.mod == 3) {
             i.op = Op.UD;

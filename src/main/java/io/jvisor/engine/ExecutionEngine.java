@@ -306,13 +306,7 @@ public final class ExecutionEngine {
     public Fault stepWithoutDelivery() {
         try {
             Block b = blocks.lookup();
-            Insn i = b.insns[0];
-            int start = cpu.eip;
-            interp.execute(i);
-            // a REP string instruction returns with EIP unchanged while iterations remain
-            for (int n = 0; n < 1 << 20 && cpu.eip == start && i.rep != 0 && Interpreter.isString(i.op); n++) {
-                interp.execute(i);
-            }
+            interp.executeToEnd(b.insns[0]);
             cpu.instructions++;
             cpu.interruptShadow = false;
             return null;

@@ -114,6 +114,23 @@ final class Interpreter {
 
     // ------------------------------------------------------------------ execution
 
+    /** Set while {@link #executeToEnd} runs: string instructions run all their iterations. */
+    private boolean toEnd;
+
+    /**
+     * Executes one instruction to its end, a repeated string instruction with all its
+     * iterations (debuggers and per-instruction test vectors; the dispatcher uses
+     * {@link #execute}, which runs them a batch at a time).
+     */
+    void executeToEnd(Insn i) {
+        toEnd = true;
+        try {
+            execute(i);
+        } finally {
+            toEnd = false;
+        }
+    }
+
     void execute(Insn i) {
         final int eip = c.eip;
         final int next = nextEip(i, eip);
@@ -241,8 +258,10 @@ final class Interpreter {
             case Op.PUSHF -> c.push(size, SystemOps.pushfImage(c));
             case Op.POPF -> StackOps.popf(c, size, i.o32);
             case Op.MOVS, Op.CMPS, Op.STOS, Op.LODS, Op.SCAS, Op.INS, Op.OUTS -> {
-                if (!StringOps.run(c, stringKind(i.op), size, i.a32, i.seg, i.rep)) {
-                    return;   // more iterations: execute this instruction again
+                int kind = stringKind(i.op);
+                if (!(toEnd ? StringOps.runToEnd(c, kind, size, i.a32, i.seg, i.rep)
+                        : StringOps.run(c, kind, size, i.a32, i.seg, i.rep))) {
+                    return;   // more iterations: EIP stays, the dispatcher runs this instruction again
                 }
             }
             case Op.SHIFT -> {

@@ -12,11 +12,18 @@ final class OpcodeTable {
 
     // entry layout
     static final int MODRM = 1 << 16, BYTE = 1 << 17, GROUP = 1 << 22, LOCKABLE = 1 << 23, MEM_ONLY = 1 << 24,
-            END = 1 << 25, FORCE_REG = 1 << 26, REG_ONLY = 1 << 27;
+            END = 1 << 25, FORCE_REG = 1 << 26,
+    /** The register operand is the opcode's low three bits (SDM "+rb/+rw/+rd"), not ModRM.reg. */
+            REG_IN_OPCODE = 1 << 27;
     static final int IMM_SHIFT = 18;
-    static final int I_NONE = 0, I_B = 1, I_BS = 2, I_W = 3, I_Z = 4, I_MOFFS = 5, I_PTR = 6, I_WB = 7;
+    /**
+     * Immediate forms: none, byte, sign-extended byte, word, operand size sign-extended to 32
+     * bits (Iz), memory offset of address size (moffs), far pointer, word then byte (ENTER),
+     * operand size zero-extended (Iv, as MOV r16, imm16 reads it).
+     */
+    static final int I_NONE = 0, I_B = 1, I_BS = 2, I_W = 3, I_Z = 4, I_MOFFS = 5, I_PTR = 6, I_WB = 7, I_V = 8;
     static final int IB = I_B << IMM_SHIFT, IBS = I_BS << IMM_SHIFT, IW = I_W << IMM_SHIFT, IZ = I_Z << IMM_SHIFT,
-            MOFFS = I_MOFFS << IMM_SHIFT, PTR = I_PTR << IMM_SHIFT, IWB = I_WB << IMM_SHIFT;
+            MOFFS = I_MOFFS << IMM_SHIFT, PTR = I_PTR << IMM_SHIFT, IWB = I_WB << IMM_SHIFT, IV = I_V << IMM_SHIFT;
 
     static int op(int e) {
         return e & 0xff;
@@ -75,13 +82,13 @@ final class OpcodeTable {
         set(0x37, AAA, 0, 0);
         set(0x3f, AAS, 0, 0);
         for (int r = 0; r < 8; r++) {
-            set(0x40 + r, INC_R, r, 0);
-            set(0x48 + r, DEC_R, r, 0);
-            set(0x50 + r, PUSH_R, r, 0);
-            set(0x58 + r, POP_R, r, 0);
-            set(0x90 + r, r == 0 ? NOP : XCHG_AR, r, 0);
-            set(0xb0 + r, MOV_RI, r, BYTE | IB);
-            set(0xb8 + r, MOV_RI, r, IZ);
+            set(0x40 + r, INC_R, r, REG_IN_OPCODE);
+            set(0x48 + r, DEC_R, r, REG_IN_OPCODE);
+            set(0x50 + r, PUSH_R, r, REG_IN_OPCODE);
+            set(0x58 + r, POP_R, r, REG_IN_OPCODE);
+            set(0x90 + r, r == 0 ? NOP : XCHG_AR, r, REG_IN_OPCODE);
+            set(0xb0 + r, MOV_RI, r, BYTE | IB | REG_IN_OPCODE);
+            set(0xb8 + r, MOV_RI, r, IV | REG_IN_OPCODE);
         }
         set(0x60, PUSHA, 0, 0);
         set(0x61, POPA, 0, 0);
@@ -270,7 +277,7 @@ final class OpcodeTable {
         group(0x1c7, 0, e(UD, 0, END), e(CMPXCHG8B, 0, MEM_ONLY | LOCKABLE), e(UD, 0, END), e(UD, 0, END),
                 e(UD, 0, END), e(UD, 0, END), e(UD, 0, END), e(UD, 0, END));
         for (int r = 0; r < 8; r++) {
-            set(0x1c8 + r, BSWAP, r, 0);
+            set(0x1c8 + r, BSWAP, r, REG_IN_OPCODE);
         }
     }
 }

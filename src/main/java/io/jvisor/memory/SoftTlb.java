@@ -30,13 +30,6 @@ public final class SoftTlb {
     private final byte[][] largeShift = new byte[4][SIZE];
     /** Fills from large pages since the last full flush (a hint that invlpg must scan). */
     private int largeFills;
-    /**
-     * Incremented by every invalidation the guest asks for (CR3 write, invlpg, a full flush):
-     * facts cached from earlier translations (the engine's remembered successor blocks) are
-     * stale. An entry evicted by a fill is not such an event: the guest's mapping did not
-     * change, and a processor may keep using a translation until it is invalidated (SDM 4.10.4).
-     */
-    public int epoch;
 
     public SoftTlb() {
         this(null);
@@ -68,7 +61,6 @@ public final class SoftTlb {
     }
 
     public void flushAll() {
-        epoch++;
         for (int k = 0; k < 4; k++) {
             Arrays.fill(tag[k], -1);
         }
@@ -77,7 +69,6 @@ public final class SoftTlb {
 
     /** CR3 write with CR4.PGE: global entries survive (SDM 4.10.4.1). */
     public void flushNonGlobal() {
-        epoch++;
         for (int k = 0; k < 4; k++) {
             int[] t = tag[k];
             boolean[] g = global[k];
@@ -94,7 +85,6 @@ public final class SoftTlb {
      * large page containing it (SDM 4.10.2.3: a large page cached as smaller entries goes whole).
      */
     public void flushPage(int linPage) {
-        epoch++;
         int i = linPage & MASK;
         for (int k = 0; k < 4; k++) {
             if (tag[k][i] == linPage) {
