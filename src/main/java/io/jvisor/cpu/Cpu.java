@@ -107,11 +107,11 @@ public final class Cpu {
     public final IoBus io;
     public final SoftTlb tlb;
     private final PageWalker walker;
-    private int[] rTag, wTag;
-    private long[] rPhys;
-    /** The RAM array and offset of each soft-TLB entry of the current privilege (see {@link SoftTlb#ram}). */
-    private byte[][] rRam, wRam;
-    private int[] rOff, wOff;
+    /** The soft-TLB read and write entries of the current privilege (see {@link SoftTlb#entry}). */
+    private long[] rEnt, wEnt;
+    /** Guest RAM by chunk: an entry's physical address picks the array ({@code >>> CHUNK_BITS}) and the offset. */
+    private final byte[][] ram;
+    private static final int CHUNK_BITS = PhysicalMemory.CHUNK_BITS, CHUNK_MASK = PhysicalMemory.CHUNK - 1;
     /** The x87 floating-point unit. */
     public final Fpu fpu = new Fpu();
     /** Called when the engine must forget decoded code for a physical page that became code. */
@@ -129,7 +129,8 @@ public final class Cpu {
         this.mem = mem;
         this.io = io;
         this.walker = new PageWalker(mem);
-        this.tlb = new SoftTlb(mem);
+        this.tlb = new SoftTlb();
+        this.ram = mem.chunks();
         reset();
     }
 
@@ -183,14 +184,14 @@ public final class Cpu {
         return (eflagsBase >>> 12) & 3;
     }
 
-    /** An always-missing tag array: with alignment checking active, every user access takes the slow path. */
-    private static final int[] NO_TAGS = filled(SoftTlb.SIZE);
+    /** Always-missing entries: with alignment checking active, every user access takes the slow path. */
+    private static final long[] NO_ENTRIES = filled(SoftTlb.SIZE);
     /** CR0.AM, EFLAGS.AC and CPL 3 together: misaligned data accesses raise #AC(0) (SDM 6.15, interrupt 17). */
     boolean alignmentCheck;
 
-    private static int[] filled(int n) {
-        int[] a = new int[n];
-        java.util.Arrays.fill(a, -1);
+    private static long[] filled(int n) {
+        long[] a = new long[n];
+        java.util.Arrays.fill(a, SoftTlb.EMPTY);
         return a;
     }
 
@@ -198,17 +199,12 @@ public final class Cpu {
         cpl = newCpl;
         int rk = newCpl == 3 ? SoftTlb.READ_USER : SoftTlb.READ_SUP;
         int wk = newCpl == 3 ? SoftTlb.WRITE_USER : SoftTlb.WRITE_SUP;
-        rTag = tlb.tag[rk];
-        rPhys = tlb.phys[rk];
-        rRam = tlb.ram[rk];
-        rOff = tlb.off[rk];
-        wTag = tlb.tag[wk];
-        wRam = tlb.ram[wk];
-        wOff = tlb.off[wk];
+        rEnt = tlb.entry[rk];
+        wEnt = tlb.entry[wk];
         alignmentCheck = newCpl == 3 && (cr0 & CR0_AM) != 0 && (eflagsBase & Flags.AC) != 0;
         if (alignmentCheck || dataWatch) {
-            rTag = NO_TAGS;
-            wTag = NO_TAGS;
+            rEnt = NO_ENTRIES;
+            wEnt = NO_ENTRIES;
         }
     }
 
@@ -699,7 +695,7 @@ public final class Cpu {
             return rmwAddr(s, off, size);
         }
         int page = off >>> 12;
-        if (wTag[page & SoftTlb.MASK] != page || (off & 0xfff) > 0x1000 - size) {
+        if (SoftTlb.tag(wEnt[page & SoftTlb.MASK]) != page || (off & 0xfff) > 0x1000 - size) {
             checkWritable(off, size);
         }
         return off;
@@ -713,8 +709,10 @@ public final class Cpu {
         int lin = segBase[CS] + eip;
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
-        if (rTag[i] == page) {
-            return rRam[i][rOff[i] | (lin & 0xfff)] & 0xff;
+        long e = rEnt[i];
+        if (SoftTlb.tag(e) == page) {
+            int pa = (int) e | (lin & 0xfff);
+            return ram[pa >>> CHUNK_BITS][pa & CHUNK_MASK] & 0xff;
         }
         return mem.read8(translate(lin, false, cpl == 3));   // instruction fetches never match data breakpoints
     }
@@ -727,7 +725,7 @@ public final class Cpu {
     public int rmwAddr(int s, int off, int size) {
         int lin = writeAddr(s, off, size);
         int page = lin >>> 12;
-        if (wTag[page & SoftTlb.MASK] != page || (lin & 0xfff) > 0x1000 - size) {
+        if (SoftTlb.tag(wEnt[page & SoftTlb.MASK]) != page || (lin & 0xfff) > 0x1000 - size) {
             checkWritable(lin, size);
         }
         return lin;
@@ -761,8 +759,10 @@ public final class Cpu {
     public int readLin8(int lin) {
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
-        if (rTag[i] == page) {
-            return rRam[i][rOff[i] | (lin & 0xfff)] & 0xff;
+        long e = rEnt[i];
+        if (SoftTlb.tag(e) == page) {
+            int pa = (int) e | (lin & 0xfff);
+            return ram[pa >>> CHUNK_BITS][pa & CHUNK_MASK] & 0xff;
         }
         return readLin8Slow(lin);
     }
@@ -777,8 +777,10 @@ public final class Cpu {
     public int readLin16(int lin) {
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
-        if (rTag[i] == page && (lin & 0xfff) != 0xfff) {
-            return (short) PhysicalMemory.U16.get(rRam[i], rOff[i] | (lin & 0xfff)) & 0xffff;
+        long e = rEnt[i];
+        if (SoftTlb.tag(e) == page && (lin & 0xfff) != 0xfff) {
+            int pa = (int) e | (lin & 0xfff);
+            return (short) PhysicalMemory.U16.get(ram[pa >>> CHUNK_BITS], pa & CHUNK_MASK) & 0xffff;
         }
         return readLin16Slow(lin);
     }
@@ -797,8 +799,10 @@ public final class Cpu {
     public int readLin32(int lin) {
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
-        if (rTag[i] == page && (lin & 0xfff) <= 0xffc) {
-            return (int) PhysicalMemory.U32.get(rRam[i], rOff[i] | (lin & 0xfff));
+        long e = rEnt[i];
+        if (SoftTlb.tag(e) == page && (lin & 0xfff) <= 0xffc) {
+            int pa = (int) e | (lin & 0xfff);
+            return (int) PhysicalMemory.U32.get(ram[pa >>> CHUNK_BITS], pa & CHUNK_MASK);
         }
         return readLin32Slow(lin);
     }
@@ -817,8 +821,10 @@ public final class Cpu {
     public void writeLin8(int lin, int v) {
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
-        if (wTag[i] == page) {
-            wRam[i][wOff[i] | (lin & 0xfff)] = (byte) v;
+        long e = wEnt[i];
+        if (SoftTlb.tag(e) == page) {
+            int pa = (int) e | (lin & 0xfff);
+            ram[pa >>> CHUNK_BITS][pa & CHUNK_MASK] = (byte) v;
             return;
         }
         writeLin8Slow(lin, v);
@@ -834,8 +840,10 @@ public final class Cpu {
     public void writeLin16(int lin, int v) {
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
-        if (wTag[i] == page && (lin & 0xfff) != 0xfff) {
-            PhysicalMemory.U16.set(wRam[i], wOff[i] | (lin & 0xfff), (short) v);
+        long e = wEnt[i];
+        if (SoftTlb.tag(e) == page && (lin & 0xfff) != 0xfff) {
+            int pa = (int) e | (lin & 0xfff);
+            PhysicalMemory.U16.set(ram[pa >>> CHUNK_BITS], pa & CHUNK_MASK, (short) v);
             return;
         }
         writeLin16Slow(lin, v);
@@ -858,8 +866,10 @@ public final class Cpu {
     public void writeLin32(int lin, int v) {
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
-        if (wTag[i] == page && (lin & 0xfff) <= 0xffc) {
-            PhysicalMemory.U32.set(wRam[i], wOff[i] | (lin & 0xfff), v);
+        long e = wEnt[i];
+        if (SoftTlb.tag(e) == page && (lin & 0xfff) <= 0xffc) {
+            int pa = (int) e | (lin & 0xfff);
+            PhysicalMemory.U32.set(ram[pa >>> CHUNK_BITS], pa & CHUNK_MASK, v);
             return;
         }
         writeLin32Slow(lin, v);
@@ -976,8 +986,9 @@ public final class Cpu {
     public long codePhys(int lin) {
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
-        if (rTag[i] == page) {
-            return rPhys[i] | (lin & 0xfff);
+        long e = rEnt[i];
+        if (SoftTlb.tag(e) == page) {
+            return SoftTlb.phys(e) | (lin & 0xfff);
         }
         return translate(lin, false, cpl == 3);
     }
@@ -990,7 +1001,8 @@ public final class Cpu {
     public boolean codeMappedTo(int lin, long physPage) {
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
-        return rTag[i] == page && rPhys[i] == physPage;
+        long e = rEnt[i];
+        return SoftTlb.tag(e) == page && SoftTlb.phys(e) == physPage;
     }
 
     /** Linear to physical without side effects or faults (reports, debuggers); -1 if unmapped. */

@@ -1,5 +1,8 @@
 package io.jvisor.engine;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * A run of decoded instructions that starts at one guest physical address and stays in one page.
  * It ends at an unconditional control transfer; a conditional branch inside it is a side exit
@@ -11,8 +14,31 @@ final class Block {
     final Insn[] insns;
     /** Bytes covered, from the first byte of the first instruction. */
     final int byteLength;
-    /** False once the page it came from was written (self-modifying code); seen by every vCPU. */
-    volatile boolean valid = true;
+    /**
+     * False once the page it came from was written (self-modifying code). Written with a
+     * volatile store ({@link #invalidate}); the dispatcher reads it with acquire semantics
+     * ({@link #isValid}), so every vCPU sees it at its next block; translated code reads it as
+     * a plain field after its own stores (a vCPU always sees its own writes in program order,
+     * and a plain load lets HotSpot keep guest registers in host registers across stores).
+     */
+    boolean valid = true;
+    private static final VarHandle VALID;
+
+    static {
+        try {
+            VALID = MethodHandles.lookup().findVarHandle(Block.class, "valid", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    boolean isValid() {
+        return (boolean) VALID.getAcquire(this);
+    }
+
+    void invalidate() {
+        VALID.setVolatile(this, false);
+    }
     /** How often the block has been entered by the interpreter (the translator's hotness count). */
     long entries;
     /** Its tier-1 code once translated (published by the translator thread), else null. */

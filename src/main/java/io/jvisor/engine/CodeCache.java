@@ -76,7 +76,7 @@ public final class CodeCache {
     Block find(long key) {
         int slot = (int) (key ^ (key >>> FAST_BITS)) & (fast.length - 1);
         Block b = fast[slot];
-        if (b == null || b.key != key || !b.valid) {
+        if (b == null || b.key != key || !b.isValid()) {
             synchronized (this) {
                 b = blocks.get(key);
             }
@@ -112,7 +112,7 @@ public final class CodeCache {
             return new Block(-1, b.insns, b.byteLength);
         }
         Block old = blocks.get(b.key);
-        if (old != null && old.valid) {
+        if (old != null && old.isValid()) {
             return old;
         }
         if (blocks.size() >= MAX_BLOCKS) {
@@ -192,7 +192,7 @@ public final class CodeCache {
             return total;
         }
         Block y = blocks.get(((pageBase + pageOff) << 1) | 1);
-        if (y == null || !y.valid) {
+        if (y == null || !y.isValid()) {
             return total;
         }
         int at = list.indexOf(y);
@@ -216,7 +216,7 @@ public final class CodeCache {
             return;
         }
         for (Block b : list) {
-            b.valid = false;
+            b.invalidate();
             if (translator != null) {
                 translator.dropped(b);
             }
@@ -228,7 +228,7 @@ public final class CodeCache {
     public synchronized void flush() {
         for (List<Block> list : byPage.values()) {
             for (Block b : list) {
-                b.valid = false;
+                b.invalidate();
                 if (translator != null) {
                     translator.dropped(b);
                 }

@@ -186,7 +186,7 @@ public final class ExecutionEngine {
      */
     private Block next(Block prev) {
         int eip = cpu.eip;
-        if (prev != null && prev.valid) {
+        if (prev != null && prev.isValid()) {
             int base = cpu.segBase[Cpu.CS], mode = mode();
             if (Integer.compareUnsigned(eip, cpu.segLimit[Cpu.CS]) <= 0) {
                 Block.Link l = prev.link0;
@@ -210,7 +210,7 @@ public final class ExecutionEngine {
     }
 
     private boolean linkHolds(Block s, int eip, int base) {
-        return s.valid && fitsLimit(eip, s) && cpu.codeMappedTo(base + eip, s.physPage());
+        return s.isValid() && fitsLimit(eip, s) && cpu.codeMappedTo(base + eip, s.physPage());
     }
 
     private boolean fitsLimit(int eip, Block s) {

@@ -63,7 +63,7 @@ final class Translator {
 
     private void translate(Block[] region, int flatSegs) {
         Block b = region[0];
-        if (!b.valid) {
+        if (!b.isValid()) {
             return;   // its page was written while it waited
         }
         long t0 = System.nanoTime();
@@ -95,7 +95,7 @@ final class Translator {
         stats.chainedBlocks.add(t.blocks - 1);
         stats.nanos.add(System.nanoTime() - t0);
         synchronized (live) {
-            if (!b.valid) {
+            if (!b.isValid()) {
                 return;
             }
             b.translation = t;

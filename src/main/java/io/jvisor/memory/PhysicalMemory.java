@@ -60,6 +60,14 @@ public final class PhysicalMemory implements AutoCloseable {
     }
 
     /** The array holding RAM address {@code pa} (which must be below {@link #ramSize()}). */
+    /**
+     * The RAM arrays themselves (not a copy), indexed by {@code pa >>> CHUNK_BITS}: the CPU's
+     * soft-TLB fast path reads and writes RAM pages through them directly.
+     */
+    public byte[][] chunks() {
+        return chunks;
+    }
+
     public byte[] chunk(long pa) {
         return chunks[(int) (pa >>> CHUNK_BITS)];
     }
