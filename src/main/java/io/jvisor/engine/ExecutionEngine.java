@@ -189,12 +189,12 @@ public final class ExecutionEngine {
         if (prev != null && prev.isValid()) {
             int base = cpu.segBase[Cpu.CS], mode = mode();
             if (Integer.compareUnsigned(eip, cpu.segLimit[Cpu.CS]) <= 0) {
-                Block.Link l = prev.link0;
-                if (l != null && l.eip() == eip && l.csBase() == base && l.mode() == mode && linkHolds(l.target(), eip, base)) {
+                Block.Link l = prev.link0;   // read once: another vCPU may replace it
+                if (linkHolds(l, eip, base, mode)) {
                     return l.target();
                 }
                 l = prev.link1;
-                if (l != null && l.eip() == eip && l.csBase() == base && l.mode() == mode && linkHolds(l.target(), eip, base)) {
+                if (linkHolds(l, eip, base, mode)) {
                     return l.target();
                 }
             }
@@ -209,7 +209,11 @@ public final class ExecutionEngine {
         return blocks.lookup();
     }
 
-    private boolean linkHolds(Block s, int eip, int base) {
+    private boolean linkHolds(Block.Link l, int eip, int base, int mode) {
+        if (l == null || l.eip() != eip || l.csBase() != base || l.mode() != mode) {
+            return false;
+        }
+        Block s = l.target();
         return s.isValid() && fitsLimit(eip, s) && cpu.codeMappedTo(base + eip, s.physPage());
     }
 
