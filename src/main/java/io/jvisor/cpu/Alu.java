@@ -37,9 +37,38 @@ public final class Alu {
     }
 
     public static int add(Cpu c, int size, int a, int b) {
-        int res = (a + b) & mask(size);
+        int res = sum(size, a, b);
         c.lazy(Cpu.LAZY_ADD, size, a, b, res);
         return res;
+    }
+
+    /** ADD's result without its flags (translated code records them later with {@link #settle}). */
+    public static int sum(int size, int a, int b) {
+        return (a + b) & mask(size);
+    }
+
+    /** SUB's (and CMP's) result without its flags. */
+    public static int difference(int size, int a, int b) {
+        return (a - b) & mask(size);
+    }
+
+    /** A logic operation's result (AND, OR, XOR, TEST) masked to its size, without its flags. */
+    public static int truncate(int size, int v) {
+        return v & mask(size);
+    }
+
+    /**
+     * Records the flags of an ADD ({@code a}, {@code b} its operands), a SUB or CMP (likewise)
+     * or a logic operation ({@code aluOp} AND, OR or XOR; {@code a} its result) whose result
+     * was computed without them: translated code keeps these operands in locals and records
+     * the flags only where something can observe them (deferred flags).
+     */
+    public static void settle(Cpu c, int aluOp, int size, int a, int b) {
+        switch (aluOp) {
+            case ADD -> add(c, size, a, b);
+            case SUB, CMP -> sub(c, size, a, b);
+            default -> logic(c, size, a);
+        }
     }
 
     public static int adc(Cpu c, int size, int a, int b) {
@@ -51,7 +80,7 @@ public final class Alu {
     }
 
     public static int sub(Cpu c, int size, int a, int b) {
-        int res = (a - b) & mask(size);
+        int res = difference(size, a, b);
         c.lazy(Cpu.LAZY_SUB, size, a, b, res);
         return res;
     }
@@ -65,7 +94,7 @@ public final class Alu {
     }
 
     public static int logic(Cpu c, int size, int res) {
-        res &= mask(size);
+        res = truncate(size, res);
         c.lazy(Cpu.LAZY_LOGIC, size, 0, 0, res);
         return res;
     }

@@ -891,6 +891,43 @@ public final class Cpu {
         mem.write32(translate(lin, true, cpl == 3), v);
     }
 
+    // ---- bulk access for repeated string instructions (StringOps): RAM pages the soft TLB maps
+
+    /**
+     * The physical address behind linear {@code lin} when the soft TLB maps its page to RAM
+     * for a read (or a write), else -1. A write entry exists only for a page that holds no
+     * translated code and whose dirty bit is set; none exist while alignment checking or
+     * data breakpoints are on, so a bulk access needs no further checks within the page.
+     */
+    long mappedRam(int lin, boolean write) {
+        int page = lin >>> 12;
+        long e = (write ? wEnt : rEnt)[page & SoftTlb.MASK];
+        return SoftTlb.tag(e) == page ? ((int) e | (lin & 0xfff)) & 0xffffffffL : -1;
+    }
+
+    /** Copies {@code bytes} of RAM forward (as memmove), both ranges within one page each. */
+    void copyRam(long src, long dst, int bytes) {
+        System.arraycopy(ram[(int) (src >>> CHUNK_BITS)], (int) src & CHUNK_MASK,
+                ram[(int) (dst >>> CHUNK_BITS)], (int) dst & CHUNK_MASK, bytes);
+    }
+
+    /** Stores {@code count} elements of {@code size} bytes with value {@code v} from {@code pa}, within one page. */
+    void fillRam(long pa, int count, int size, int v) {
+        byte[] chunk = ram[(int) (pa >>> CHUNK_BITS)];
+        int off = (int) pa & CHUNK_MASK;
+        if (size == 1) {
+            java.util.Arrays.fill(chunk, off, off + count, (byte) v);
+        } else if (size == 2) {
+            for (int k = 0; k < count; k++) {
+                PhysicalMemory.U16.set(chunk, off + 2 * k, (short) v);
+            }
+        } else {
+            for (int k = 0; k < count; k++) {
+                PhysicalMemory.U32.set(chunk, off + 4 * k, v);
+            }
+        }
+    }
+
     /** Supervisor-mode (implicit) accesses: descriptor tables, TSS, IDT (SDM 4.6: always supervisor). */
     public int readSys32(int lin) {
         int p0 = cpl;

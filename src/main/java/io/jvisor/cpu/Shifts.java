@@ -11,82 +11,152 @@ public final class Shifts {
 
     public static final int ROL = 0, ROR = 1, RCL = 2, RCR = 3, SHL = 4, SHR = 5, SAL = 6, SAR = 7;
 
+    /** The shift or rotate {@code kind} (ModRM.reg of the group-2 opcodes) of a {@code size}-byte operand. */
     public static int op(Cpu c, int kind, int size, int a, int count) {
+        return switch (kind) {
+            case ROL -> rol(c, size, a, count);
+            case ROR -> ror(c, size, a, count);
+            case RCL -> rcl(c, size, a, count);
+            case RCR -> rcr(c, size, a, count);
+            case SHL, SAL -> shl(c, size, a, count);
+            case SHR -> shr(c, size, a, count);
+            default -> sar(c, size, a, count);
+        };
+    }
+
+    public static int rol(Cpu c, int size, int a, int count) {
+        count &= 0x1f;
+        if (count == 0) {
+            return a;
+        }
+        int res = rolValue(size, a & Alu.mask(size), count);
+        rotateFlags(c, ROL, size, res);
+        return res;
+    }
+
+    public static int ror(Cpu c, int size, int a, int count) {
+        count &= 0x1f;
+        if (count == 0) {
+            return a;
+        }
+        int res = rorValue(size, a & Alu.mask(size), count);
+        rotateFlags(c, ROR, size, res);
+        return res;
+    }
+
+    /** ROL's result for a masked count of 1 to 31 ({@code a} zero-extended), without its flags. */
+    public static int rolValue(int size, int a, int count) {
+        int bits = size * 8;
+        int n = count % bits;
+        return n == 0 ? a : ((a << n) | (a >>> (bits - n))) & Alu.mask(size);
+    }
+
+    /** ROR's result for a masked count of 1 to 31, without its flags. */
+    public static int rorValue(int size, int a, int count) {
+        int bits = size * 8;
+        int n = count % bits;
+        return n == 0 ? a : ((a >>> n) | (a << (bits - n))) & Alu.mask(size);
+    }
+
+    /**
+     * The flags of ROL or ROR (masked count not zero) from the result: CF is the bit that
+     * went around; OF is CF xor the new top bit (ROL), or the xor of the two top bits (ROR).
+     * The other flags are kept.
+     */
+    public static void rotateFlags(Cpu c, int kind, int size, int res) {
+        int sb = Alu.signBit(size);
+        boolean cf, of;
+        if (kind == ROL) {
+            cf = (res & 1) != 0;
+            of = ((res & sb) != 0) != cf;
+        } else {
+            cf = (res & sb) != 0;
+            of = cf != ((res & (sb >>> 1)) != 0);
+        }
+        setCfOf(c, cf, of);
+    }
+
+    public static int rcl(Cpu c, int size, int a, int count) {
         count &= 0x1f;
         if (count == 0) {
             return a;
         }
         int bits = size * 8;
         int m = Alu.mask(size);
-        int sb = Alu.signBit(size);
         a &= m;
-        switch (kind) {
-            case ROL -> {
-                int n = count % bits;
-                int res = n == 0 ? a : ((a << n) | (a >>> (bits - n))) & m;
-                boolean cf = (res & 1) != 0;
-                boolean of = ((res & sb) != 0) != cf;
-                setCfOf(c, cf, of);
-                return res;
-            }
-            case ROR -> {
-                int n = count % bits;
-                int res = n == 0 ? a : ((a >>> n) | (a << (bits - n))) & m;
-                boolean cf = (res & sb) != 0;
-                boolean of = cf != ((res & (sb >>> 1)) != 0);
-                setCfOf(c, cf, of);
-                return res;
-            }
-            case RCL -> {
-                int n = count % (bits + 1);
-                if (n == 0) {
-                    return a;
-                }
-                long v = (a & 0xffffffffL) | ((c.cf() ? 1L : 0L) << bits);   // bits+1 wide
-                long wide = ((v << n) | (v >>> (bits + 1 - n))) & ((1L << (bits + 1)) - 1);
-                int res = (int) wide & m;
-                boolean cf = ((wide >>> bits) & 1) != 0;
-                boolean of = ((res & sb) != 0) != cf;
-                setCfOf(c, cf, of);
-                return res;
-            }
-            case RCR -> {
-                int n = count % (bits + 1);
-                if (n == 0) {
-                    return a;
-                }
-                boolean cin = c.cf();
-                long v = (a & 0xffffffffL) | ((cin ? 1L : 0L) << bits);
-                long wide = ((v >>> n) | (v << (bits + 1 - n))) & ((1L << (bits + 1)) - 1);
-                int res = (int) wide & m;
-                boolean cf = ((wide >>> bits) & 1) != 0;
-                boolean of = ((res & sb) != 0) != ((res & (sb >>> 1)) != 0);
-                setCfOf(c, cf, of);
-                return res;
-            }
-            case SHL, SAL -> {
-                long wide = (a & 0xffffffffL) << count;
-                int res = (int) wide & m;
-                boolean cf = count <= bits && ((wide >>> bits) & 1) != 0;
-                boolean of = ((res & sb) != 0) != cf;
-                Alu.resultCfOf(c, size, res, cf, of);
-                return res;
-            }
-            case SHR -> {
-                int res = count >= bits ? 0 : (a >>> count) & m;
-                boolean cf = count <= bits && ((a >>> (count - 1)) & 1) != 0;
-                boolean of = (a & sb) != 0;
-                Alu.resultCfOf(c, size, res, cf, of);
-                return res;
-            }
-            default -> {   // SAR
-                int s = Alu.signExtend(a, size);
-                int res = (s >> Math.min(count, 31)) & m;
-                boolean cf = ((s >> Math.min(count - 1, 31)) & 1) != 0;
-                Alu.resultCfOf(c, size, res, cf, false);
-                return res;
-            }
+        int n = count % (bits + 1);
+        if (n == 0) {
+            return a;
         }
+        long v = (a & 0xffffffffL) | ((c.cf() ? 1L : 0L) << bits);   // bits+1 wide
+        long wide = ((v << n) | (v >>> (bits + 1 - n))) & ((1L << (bits + 1)) - 1);
+        int res = (int) wide & m;
+        boolean cf = ((wide >>> bits) & 1) != 0;
+        boolean of = ((res & Alu.signBit(size)) != 0) != cf;
+        setCfOf(c, cf, of);
+        return res;
+    }
+
+    public static int rcr(Cpu c, int size, int a, int count) {
+        count &= 0x1f;
+        if (count == 0) {
+            return a;
+        }
+        int bits = size * 8;
+        int m = Alu.mask(size);
+        a &= m;
+        int n = count % (bits + 1);
+        if (n == 0) {
+            return a;
+        }
+        long v = (a & 0xffffffffL) | ((c.cf() ? 1L : 0L) << bits);
+        long wide = ((v >>> n) | (v << (bits + 1 - n))) & ((1L << (bits + 1)) - 1);
+        int res = (int) wide & m;
+        int sb = Alu.signBit(size);
+        boolean cf = ((wide >>> bits) & 1) != 0;
+        boolean of = ((res & sb) != 0) != ((res & (sb >>> 1)) != 0);
+        setCfOf(c, cf, of);
+        return res;
+    }
+
+    public static int shl(Cpu c, int size, int a, int count) {
+        count &= 0x1f;
+        if (count == 0) {
+            return a;
+        }
+        int m = Alu.mask(size);
+        long wide = ((a & m) & 0xffffffffL) << count;
+        int res = (int) wide & m;
+        boolean cf = count <= size * 8 && ((wide >>> (size * 8)) & 1) != 0;
+        boolean of = ((res & Alu.signBit(size)) != 0) != cf;
+        Alu.resultCfOf(c, size, res, cf, of);
+        return res;
+    }
+
+    public static int shr(Cpu c, int size, int a, int count) {
+        count &= 0x1f;
+        if (count == 0) {
+            return a;
+        }
+        int bits = size * 8;
+        a &= Alu.mask(size);
+        int res = count >= bits ? 0 : a >>> count;
+        boolean cf = count <= bits && ((a >>> (count - 1)) & 1) != 0;
+        boolean of = (a & Alu.signBit(size)) != 0;
+        Alu.resultCfOf(c, size, res, cf, of);
+        return res;
+    }
+
+    public static int sar(Cpu c, int size, int a, int count) {
+        count &= 0x1f;
+        if (count == 0) {
+            return a;
+        }
+        int s = Alu.signExtend(a, size);
+        int res = (s >> Math.min(count, 31)) & Alu.mask(size);
+        boolean cf = ((s >> Math.min(count - 1, 31)) & 1) != 0;
+        Alu.resultCfOf(c, size, res, cf, false);
+        return res;
     }
 
     private static void setCfOf(Cpu c, boolean cf, boolean of) {

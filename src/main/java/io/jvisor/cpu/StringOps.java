@@ -52,10 +52,19 @@ public final class StringOps {
         }
         int cmask = a32 ? -1 : 0xffff;
         int batch = c.singleStepping ? 1 : maxIterations;   // SDM 17.3.1.4: a single-step trap after each iteration
+        boolean bulk = (op == MOVS || op == STOS) && a32 && batch > 1 && !c.flag(Flags.DF)
+                && (c.flatSegs & (1 << Cpu.ES | (op == MOVS ? 1 << seg : 0))) == (1 << Cpu.ES | (op == MOVS ? 1 << seg : 0));
         for (int n = 0; n < batch; n++) {
             int count = c.r[Cpu.ECX] & cmask;
             if (count == 0) {
                 return true;
+            }
+            if (bulk) {
+                int k = bulkChunk(c, op, size, seg, batch - n);
+                if (k > 0) {
+                    n += k - 1;
+                    continue;
+                }
             }
             once(c, op, size, a32, seg);
             c.r[Cpu.ECX] = (c.r[Cpu.ECX] & ~cmask) | ((count - 1) & cmask);
@@ -69,6 +78,48 @@ public final class StringOps {
             }
         }
         return (c.r[Cpu.ECX] & cmask) == 0;
+    }
+
+    /**
+     * REP MOVS / REP STOS forward through flat segments with 32-bit addresses: the
+     * iterations up to the next page boundary of either address, done at once on guest RAM
+     * when the soft TLB maps both pages (so no iteration of the chunk can fault, hit MMIO or
+     * write translated code). Returns the iterations done, 0 when the next one must go
+     * through {@link #once} (a TLB miss, an element across a page boundary, or a copy whose
+     * destination starts inside its own source, which repeats a pattern element by element).
+     */
+    private static int bulkChunk(Cpu c, int op, int size, int seg, int max) {
+        int di = c.r[Cpu.EDI];
+        long dst = c.mappedRam(di, true);
+        if (dst < 0) {
+            return 0;
+        }
+        int k = Math.min((0x1000 - (di & 0xfff)) / size, max);
+        if (Integer.compareUnsigned(c.r[Cpu.ECX], k) < 0) {
+            k = c.r[Cpu.ECX];
+        }
+        if (op == MOVS) {
+            int si = c.r[Cpu.ESI];
+            long src = c.mappedRam(si, false);
+            if (src < 0) {
+                return 0;
+            }
+            k = Math.min(k, (0x1000 - (si & 0xfff)) / size);
+            if (k == 0 || (dst > src && dst - src < (long) k * size)) {
+                return 0;
+            }
+            c.copyRam(src, dst, k * size);
+            c.r[Cpu.ESI] = si + k * size;
+        } else {
+            if (k == 0) {
+                return 0;
+            }
+            c.fillRam(dst, k, size, c.reg(Cpu.EAX, size));
+        }
+        c.r[Cpu.EDI] = di + k * size;
+        c.r[Cpu.ECX] -= k;
+        c.instructions += k;   // each iteration counts, as in the loop
+        return k;
     }
 
     private static void once(Cpu c, int op, int size, boolean a32, int seg) {

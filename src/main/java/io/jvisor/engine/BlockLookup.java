@@ -8,7 +8,8 @@ import java.util.List;
 
 /** One vCPU's way into the VM's {@link CodeCache}: the block at CS:EIP, decoded on a miss. */
 final class BlockLookup {
-    static final int MAX_INSNS = 64;
+    /** Instructions per decoded block at most (-Djvisor.jit.blockInsns). */
+    static final int MAX_INSNS = Integer.getInteger("jvisor.jit.blockInsns", 64);
 
     private final Cpu cpu;
     private final Decoder decoder;

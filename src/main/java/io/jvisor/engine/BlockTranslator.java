@@ -53,11 +53,11 @@ final class BlockTranslator {
     private static final MethodTypeDesc I_I = MethodTypeDesc.of(CD_int, CD_int), I_II = MethodTypeDesc.of(CD_int, CD_int, CD_int),
             I_III = MethodTypeDesc.of(CD_int, CD_int, CD_int, CD_int), V_II = MethodTypeDesc.of(CD_void, CD_int, CD_int),
             V_III = MethodTypeDesc.of(CD_void, CD_int, CD_int, CD_int), I_V = MethodTypeDesc.of(CD_int),
+            V_CIII = MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int, CD_int),
             V_I = MethodTypeDesc.of(CD_void, CD_int), Z_I = MethodTypeDesc.of(CD_boolean, CD_int),
             V_IZ = MethodTypeDesc.of(CD_void, CD_int, CD_boolean), Z_V = MethodTypeDesc.of(CD_boolean),
             ALU3 = MethodTypeDesc.of(CD_int, CD_CPU, CD_int, CD_int, CD_int),
             ALU2 = MethodTypeDesc.of(CD_int, CD_CPU, CD_int, CD_int),
-            SHIFT = MethodTypeDesc.of(CD_int, CD_CPU, CD_int, CD_int, CD_int, CD_int),
             NEAR = MethodTypeDesc.of(CD_int, CD_CPU, CD_int, CD_boolean),
             CALL = MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_boolean, CD_int, CD_int),
             RET = MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_boolean, CD_int),
@@ -71,11 +71,16 @@ final class BlockTranslator {
 
     // local variable slots of run()
     private static final int THIS = 0, C = 1, INTERP = 2, B = 3, STOP_AT = 4, R = 6, EIP0 = 7, LIN = 8, V = 9,
-            KIDX = 10, FA = 11, FB = 12;
+            KIDX = 10, FA = 11, FB = 12, FR = 13;
     /** {@code faultEip} entry of an instruction that stored EIP itself before it ran. */
     static final int EIP_STORED = Integer.MIN_VALUE;
-    /** What the flag producer just before a condition left in {@code FA}/{@code FB} (flag forwarding). */
-    private static final int FLAGS_NONE = 0, FLAGS_SUB = 1, FLAGS_LOGIC = 2;
+    /**
+     * Deferred flags: the flag producer whose operands (ADD, SUB: in {@code FA}, {@code FB})
+     * or result (logic: in {@code FA}) are held in locals instead of the CPU's lazy-flag
+     * fields, which are written only where the flags can be observed.
+     */
+    private static final int FLAGS_NONE = -1, FLAGS_ADD = Alu.ADD, FLAGS_SUB = Alu.SUB, FLAGS_LOGIC = Alu.AND,
+            NO_ROTATE = -1;
     /** HotSpot does not compile methods over 8,000 bytes of bytecode: a region that would is translated smaller. */
     static final int MAX_METHOD_BYTES = 7_600;
 
@@ -91,8 +96,8 @@ final class BlockTranslator {
      * order with each one's count correction for a fault, and the byte extent of the region
      * relative to its entry (for the CS limit check on entry).
      */
-    record Result(byte[] bytes, int flatNeeded, int[] faultDelta, int[] faultEip, Insn[] insns, int lowOff, int highEnd,
-                  int blocks) { }
+    record Result(byte[] bytes, int flatNeeded, int[] faultDelta, int[] faultEip, int[] faultFlags, Insn[] insns,
+                  int lowOff, int highEnd, int blocks) { }
 
     /** Per-region emission state; the fields from {@link #insns} to {@link #first} describe the block being emitted. */
     private final class Emitter {
@@ -124,11 +129,22 @@ final class BlockTranslator {
         /** The instruction being emitted follows an STI: it runs in the interrupt shadow, after it interrupts are due. */
         boolean afterSti;
         /**
-         * Flag forwarding: a CMP/SUB (operands in FA, FB) or a logic operation (result in FA)
-         * of {@code flagsSize} bytes was the instruction just before the one being emitted
-         * ({@link #forwarded}), or the one being emitted ({@link #produced}).
+         * Deferred flags (liveness within the block): the last flag producer, an ADD or
+         * CMP/SUB (operands in FA, FB) or a logic operation (result in FA) of {@code
+         * pendingSize} bytes, whose flags are not yet in the CPU. A later producer simply
+         * replaces it, so flags nothing reads are never recorded; they are recorded ({@link
+         * #materialize}) on every path out of the method, before anything that reads or
+         * changes the flags through the CPU, and by the fault handler ({@link #faultFlags}).
+         * A condition after a CMP/SUB or logic operation is computed from the locals.
          */
-        int forwarded, produced, flagsSize;
+        int pending, pendingSize;
+        /**
+         * A ROL or ROR by an immediate after the deferred producer (or after flags already in
+         * the CPU): it changes only CF and OF, which follow from its result, kept in FR.
+         */
+        int rotPending = NO_ROTATE, rotSize;
+        /** For a fault at region instruction k: the deferred flags it found (see {@link Translation#faultFlags}). */
+        final int[] faultFlags;
 
         Emitter(CodeBuilder cb, Block[] region, int[] bases, boolean code32, int flatAvailable) {
             this.cb = cb;
@@ -144,6 +160,7 @@ final class BlockTranslator {
             }
             this.faultDelta = new int[n];
             this.faultEip = new int[n];
+            this.faultFlags = new int[n];
             java.util.Arrays.fill(faultEip, EIP_STORED);
         }
 
@@ -153,7 +170,8 @@ final class BlockTranslator {
             insns = region[j].insns;
             base = bases[j];
             synced = 0;
-            produced = FLAGS_NONE;
+            pending = FLAGS_NONE;   // every way into a block's label recorded the flags first
+            rotPending = NO_ROTATE;
             flatAvailable = entryFlat;
             afterSti = false;
         }
@@ -187,6 +205,7 @@ final class BlockTranslator {
          * interrupt can be taken, else goes straight to the target's code.
          */
         void jumpTo(int j, int retired) {
+            materialize();   // the target's label expects the flags in the CPU
             Label done = cb.newLabel();
             cb.aload(C);
             cb.dup();
@@ -230,8 +249,51 @@ final class BlockTranslator {
 
         /** Returns {@code retired} instructions of this pass, less those already counted. */
         void returnRetired(int retired) {
+            materialize();
             cb.loadConstant(retired - synced);
             cb.ireturn();
+        }
+
+        /** Emits the recording of the deferred flags in the CPU, for the path being emitted (the state stays deferred). */
+        void materialize() {
+            if (pending != FLAGS_NONE) {
+                cb.aload(C);
+                cb.loadConstant(pending);
+                cb.loadConstant(pendingSize);
+                cb.iload(FA);
+                cb.iload(FB);
+                cb.invokestatic(CD_ALU, "settle", MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int, CD_int, CD_int));
+            }
+            if (rotPending != NO_ROTATE) {
+                cb.aload(C);
+                cb.loadConstant(rotPending);
+                cb.loadConstant(rotSize);
+                cb.iload(FR);
+                cb.invokestatic(CD_SHIFTS, "rotateFlags", V_CIII);
+            }
+        }
+
+        /** The deferred state as {@link Translation#faultFlags} records it for the fault handler. */
+        int deferredCode() {
+            int code = pending == FLAGS_NONE ? 0 : pending << 4 | pendingSize;
+            if (rotPending != NO_ROTATE) {
+                code |= (rotPending + 1) << 8 | rotSize << 12;
+            }
+            return code;
+        }
+
+        /** Records the deferred flags in the CPU: from here on the CPU's lazy flags are current. */
+        void flush() {
+            materialize();
+            pending = FLAGS_NONE;
+            rotPending = NO_ROTATE;
+        }
+
+        /** A producer of {@code size} bytes leaves its flags deferred: operands (or a logic result) were stored in FA/FB. */
+        void defer(int kind, int size) {
+            pending = kind;
+            pendingSize = size;
+            rotPending = NO_ROTATE;   // all six flags are the new producer's
         }
 
         /** Brings {@code c.instructions} up to the {@code k} instructions before instruction k. */
@@ -440,26 +502,30 @@ final class BlockTranslator {
 
         // ---------------------------------------------------------------- ALU
 
-        /** Pushes what {@link #aluEnd} needs below the two operands. */
-        void aluBegin(int size) {
-            cb.aload(C);
+        /** Pushes what {@link #aluEnd} needs below the two operands: ADC and SBB read CF from the CPU. */
+        void aluBegin(int sub, int size) {
+            if (sub == Alu.ADC || sub == Alu.SBB) {
+                cb.aload(C);
+            }
             cb.loadConstant(size);
         }
 
-        /** Stack [c, size, a, b] to the result, with the flags recorded as {@link Alu#op} records them. */
+        /**
+         * Stack [size, a, b] (ADC, SBB: [c, size, a, b]) to the result; the flags of ADD,
+         * SUB, CMP and the logic operations are deferred, those of ADC and SBB recorded as
+         * {@link Alu#op} records them.
+         */
         void aluEnd(int sub, int size) {
             switch (sub) {
-                case Alu.ADD -> cb.invokestatic(CD_ALU, "add", ALU3);
-                case Alu.ADC -> cb.invokestatic(CD_ALU, "adc", ALU3);
-                case Alu.SBB -> cb.invokestatic(CD_ALU, "sbb", ALU3);
-                case Alu.SUB, Alu.CMP -> {
-                    cb.dup2();   // keep the operands for a condition right after
+                case Alu.ADD, Alu.SUB, Alu.CMP -> {
+                    cb.dup2();   // the operands: for the flags, recorded later, and for a condition
                     cb.istore(FB);
                     cb.istore(FA);
-                    produced = FLAGS_SUB;
-                    flagsSize = size;
-                    cb.invokestatic(CD_ALU, "sub", ALU3);
+                    defer(sub == Alu.ADD ? FLAGS_ADD : FLAGS_SUB, size);
+                    cb.invokestatic(CD_ALU, sub == Alu.ADD ? "sum" : "difference", I_III);
                 }
+                case Alu.ADC -> cb.invokestatic(CD_ALU, "adc", ALU3);
+                case Alu.SBB -> cb.invokestatic(CD_ALU, "sbb", ALU3);
                 case Alu.OR -> {
                     cb.ior();
                     logicEnd(size);
@@ -475,43 +541,41 @@ final class BlockTranslator {
             }
         }
 
-        /** Stack [c, size, result] of a logic operation to the masked result; the result is kept for a condition right after. */
+        /** Stack [size, result] of a logic operation to the masked result, whose flags are deferred. */
         void logicEnd(int size) {
+            cb.invokestatic(CD_ALU, "truncate", I_II);
             cb.dup();
-            if (size != 4) {
-                cb.loadConstant(Alu.mask(size));
-                cb.iand();
-            }
             cb.istore(FA);
-            produced = FLAGS_LOGIC;
-            flagsSize = size;
-            cb.invokestatic(CD_ALU, "logic", ALU2);
+            defer(FLAGS_LOGIC, size);
         }
 
-        /** Pushes condition {@code cc} (0 or 1): from the forwarded operands when it can, else from the lazy flags. */
+        /** Pushes condition {@code cc} (0 or 1): from the deferred operands when it can, else from the CPU's flags. */
         void condition(int cc) {
             if (forwardedCondition(cc)) {
                 return;
             }
+            flush();
             cb.aload(C);
             cb.loadConstant(cc);
             cb.invokevirtual(CD_CPU, "condition", Z_I);
         }
 
         /**
-         * The condition straight from the operands of the CMP/SUB or the result of the logic
-         * operation just before (the same value {@link Cpu#condition} derives from the lazy
-         * flags those left). False for the parity and overflow-after-SUB conditions.
+         * The condition straight from the deferred operands of a CMP/SUB or the result of a
+         * logic operation (the same value {@link Cpu#condition} derives from the lazy flags
+         * those leave). False after an ADD, and for the parity and overflow-after-SUB conditions.
          */
         boolean forwardedCondition(int cc) {
             int test = cc >> 1;
-            if (forwarded == FLAGS_NONE || test == 5 || (forwarded == FLAGS_SUB && test == 0)) {
+            if (pending == FLAGS_NONE || pending == FLAGS_ADD || rotPending != NO_ROTATE || test == 5
+                    || (pending == FLAGS_SUB && test == 0)) {
                 return false;
             }
             Label yes = cb.newLabel(), end = cb.newLabel();
             boolean negate = (cc & 1) != 0;
+            int flagsSize = pendingSize;
             int sign = flagsSize == 4 ? 0x8000_0000 : flagsSize == 2 ? 0x8000 : 0x80;
-            if (forwarded == FLAGS_LOGIC) {
+            if (pending == FLAGS_LOGIC) {
                 // CF = OF = 0: B never, BE and E are ZF, L is SF, LE is ZF or SF
                 switch (test) {
                     case 0, 1 -> cb.goto_(negate ? yes : end);
@@ -592,9 +656,9 @@ final class BlockTranslator {
         }
 
         private void narrowSigned() {
-            if (flagsSize == 2) {
+            if (pendingSize == 2) {
                 cb.i2s();
-            } else if (flagsSize == 1) {
+            } else if (pendingSize == 1) {
                 cb.i2b();
             }
         }
@@ -636,8 +700,10 @@ final class BlockTranslator {
         void emit(int k) {
             Insn i = insns[k];
             boolean last = k == insns.length - 1;
-            forwarded = produced;
-            produced = FLAGS_NONE;
+            if (!keepsFlags(i)) {
+                flush();   // it reads or changes the flags through the CPU (or leaves the method)
+            }
+            faultFlags[first + k] = deferredCode();
             int off = i.offset, nextOff = i.offset + i.len, size = i.size;
             if (afterSti) {
                 // the shadow covers exactly this instruction: the dispatcher delivers nothing before it ends
@@ -663,7 +729,7 @@ final class BlockTranslator {
                 case Op.ALU_EG, Op.ALU_EI -> {
                     boolean imm = i.op == Op.ALU_EI;
                     if (i.sub == Alu.CMP) {
-                        aluBegin(size);
+                        aluBegin(Alu.CMP, size);
                         loadE(i, size);
                         operandB(i, imm, size);
                         aluEnd(Alu.SUB, size);
@@ -671,7 +737,7 @@ final class BlockTranslator {
                     } else {
                         rmwBegin(i, size);
                         rmwStorePrefix(i, size);
-                        aluBegin(size);
+                        aluBegin(i.sub, size);
                         rmwLoad(i, size);
                         operandB(i, imm, size);
                         aluEnd(i.sub, size);
@@ -684,7 +750,7 @@ final class BlockTranslator {
                     if (i.sub != Alu.CMP) {
                         beginStoreReg(dst, size);
                     }
-                    aluBegin(size);
+                    aluBegin(i.sub, size);
                     readReg(dst, size);
                     if (i.op == Op.ALU_GE) {
                         loadE(i, size);
@@ -706,13 +772,23 @@ final class BlockTranslator {
                     cb.invokestatic(CD_ALU, i.op == Op.INC_R ? "inc" : "dec", ALU2);
                     endStoreReg(size);
                 }
-                case Op.INC_E, Op.DEC_E, Op.NEG -> {
+                case Op.INC_E, Op.DEC_E -> {
                     rmwBegin(i, size);
                     rmwStorePrefix(i, size);
                     cb.aload(C);
                     cb.loadConstant(size);
                     rmwLoad(i, size);
-                    cb.invokestatic(CD_ALU, i.op == Op.INC_E ? "inc" : i.op == Op.DEC_E ? "dec" : "neg", ALU2);
+                    cb.invokestatic(CD_ALU, i.op == Op.INC_E ? "inc" : "dec", ALU2);
+                    rmwStore(i, size);
+                    afterWrite(i, nextOff, k);
+                }
+                case Op.NEG -> {   // Alu.neg: 0 - operand
+                    rmwBegin(i, size);
+                    rmwStorePrefix(i, size);
+                    cb.loadConstant(size);
+                    cb.loadConstant(0);
+                    rmwLoad(i, size);
+                    aluEnd(Alu.SUB, size);
                     rmwStore(i, size);
                     afterWrite(i, nextOff, k);
                 }
@@ -726,7 +802,6 @@ final class BlockTranslator {
                     afterWrite(i, nextOff, k);
                 }
                 case Op.TEST_EG, Op.TEST_EI, Op.TEST_AI -> {
-                    cb.aload(C);
                     cb.loadConstant(size);
                     if (i.op == Op.TEST_AI) {
                         readReg(Cpu.EAX, size);
@@ -831,22 +906,39 @@ final class BlockTranslator {
                 case Op.SHIFT -> {
                     rmwBegin(i, size);
                     rmwStorePrefix(i, size);
-                    cb.aload(C);
-                    cb.loadConstant(i.sub);
-                    cb.loadConstant(size);
-                    rmwLoad(i, size);
-                    switch (i.opcode) {
-                        case 0xc0, 0xc1 -> cb.loadConstant(i.imm);
-                        case 0xd0, 0xd1 -> cb.loadConstant(1);
-                        default -> {
+                    if (rotateByConstant(i)) {
+                        // only CF and OF change, from the result: deferred like the other flags
+                        cb.loadConstant(size);
+                        rmwLoad(i, size);
+                        cb.loadConstant(shiftCount(i));
+                        cb.invokestatic(CD_SHIFTS, i.sub == Shifts.ROL ? "rolValue" : "rorValue", I_III);
+                        cb.dup();
+                        cb.istore(FR);
+                        rotPending = i.sub;
+                        rotSize = size;
+                    } else {
+                        cb.aload(C);
+                        cb.loadConstant(size);
+                        rmwLoad(i, size);
+                        if (i.opcode >= 0xc0 && i.opcode <= 0xd1) {
+                            cb.loadConstant(shiftCount(i));
+                        } else {
                             cb.aload(R);
                             cb.loadConstant(Cpu.ECX);
                             cb.iaload();
                             cb.loadConstant(0xff);
                             cb.iand();
                         }
+                        cb.invokestatic(CD_SHIFTS, switch (i.sub) {
+                            case Shifts.ROL -> "rol";
+                            case Shifts.ROR -> "ror";
+                            case Shifts.RCL -> "rcl";
+                            case Shifts.RCR -> "rcr";
+                            case Shifts.SHL, Shifts.SAL -> "shl";
+                            case Shifts.SHR -> "shr";
+                            default -> "sar";
+                        }, ALU3);
                     }
-                    cb.invokestatic(CD_SHIFTS, "op", SHIFT);
                     rmwStore(i, size);
                     afterWrite(i, nextOff, k);
                 }
@@ -1143,6 +1235,36 @@ final class BlockTranslator {
             cb.labelBinding(stay);
         }
 
+        /**
+         * True for the instructions that run inline and neither read nor change the flags
+         * through the CPU, or produce them deferred (ADD, SUB, CMP, logic, TEST, NEG), or
+         * take their condition from the deferred operands when they can ({@link #condition}):
+         * deferred flags stay in the locals across them. Their faults are covered by the
+         * fault handler, their exits by {@link #returnRetired} and {@link #jumpTo}.
+         */
+        boolean keepsFlags(Insn i) {
+            return switch (i.op) {
+                case Op.NOP, Op.NOP_E, Op.MOV_RI, Op.MOV_EG, Op.MOV_EI, Op.MOV_GE, Op.MOVZX, Op.MOVSX, Op.MOV_A_M,
+                     Op.MOV_M_A, Op.LEA, Op.PUSH_R, Op.PUSH_I, Op.PUSH_E, Op.POP_R, Op.XCHG_AR, Op.XCHG_EG, Op.NOT,
+                     Op.CBW, Op.CWD, Op.LEAVE, Op.CLI, Op.STI, Op.JCC, Op.JMP_REL, Op.SETCC, Op.CMOV, Op.TEST_EG,
+                     Op.TEST_EI, Op.TEST_AI, Op.NEG -> true;
+                case Op.ALU_EG, Op.ALU_GE, Op.ALU_EI, Op.ALU_AI -> i.sub != Alu.ADC && i.sub != Alu.SBB;
+                case Op.SHIFT -> rotateByConstant(i);
+                default -> false;
+            };
+        }
+
+        /** The count of a shift by an immediate or by one (opcodes C0, C1, D0, D1), masked to five bits. */
+        int shiftCount(Insn i) {
+            return (i.opcode == 0xc0 || i.opcode == 0xc1 ? i.imm : 1) & 0x1f;
+        }
+
+        /** ROL or ROR by a constant that is not zero once masked: the flags can be deferred. */
+        boolean rotateByConstant(Insn i) {
+            return i.op == Op.SHIFT && (i.sub == Shifts.ROL || i.sub == Shifts.ROR) && i.opcode >= 0xc0
+                    && i.opcode <= 0xd1 && shiftCount(i) != 0;
+        }
+
         /** True for the instructions this class emits itself; the others run through the interpreter. */
         boolean specialised(Insn i) {
             return switch (i.op) {
@@ -1290,6 +1412,7 @@ final class BlockTranslator {
         int[] needed = new int[1];
         int[][] delta = new int[1][];
         int[][] eips = new int[1][];
+        int[][] flags = new int[1][];
         byte[] bytes = classFile.build(ClassDesc.of("io.jvisor.engine.TranslatedBlock"), clb -> {
             clb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
             clb.withSuperclass(CD_TRANSLATION);
@@ -1316,6 +1439,8 @@ final class BlockTranslator {
                 cb.istore(FA);
                 cb.loadConstant(0);
                 cb.istore(FB);
+                cb.loadConstant(0);
+                cb.istore(FR);
                 Label start = cb.newLabel(), end = cb.newLabel(), handler = cb.newLabel();
                 cb.labelBinding(start);
                 for (int j = 0; j < region.length; j++) {
@@ -1343,6 +1468,16 @@ final class BlockTranslator {
                 cb.i2l();
                 cb.ladd();
                 cb.putfield(CD_CPU, "instructions", CD_long);
+                // record the flags the faulting instruction found deferred
+                cb.aload(C);
+                cb.aload(THIS);
+                cb.getfield(CD_TRANSLATION, "faultFlags", CD_int.arrayType());
+                cb.iload(KIDX);
+                cb.iaload();
+                cb.iload(FA);
+                cb.iload(FB);
+                cb.iload(FR);
+                cb.invokestatic(CD_TRANSLATION, "settleDeferred", MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int, CD_int, CD_int));
                 // and, for an instruction that did not store its EIP, put EIP at it
                 Label thrown = cb.newLabel();
                 cb.aload(THIS);
@@ -1369,9 +1504,10 @@ final class BlockTranslator {
                 needed[0] = e.flatNeeded;
                 delta[0] = e.faultDelta;
                 eips[0] = e.faultEip;
+                flags[0] = e.faultFlags;
             });
         });
         Insn[] all = java.util.Arrays.stream(region).flatMap(x -> java.util.Arrays.stream(x.insns)).toArray(Insn[]::new);
-        return new Result(bytes, needed[0], delta[0], eips[0], all, low, high, region.length);
+        return new Result(bytes, needed[0], delta[0], eips[0], flags[0], all, low, high, region.length);
     }
 }

@@ -25,6 +25,13 @@ abstract class Translation {
     int[] faultDelta;
     /** For a fault at region instruction k: its EIP less the entry EIP, unless it stored EIP itself before running. */
     int[] faultEip;
+    /**
+     * For a fault at region instruction k: the flags it found still deferred in the
+     * method's locals, or 0 when they were all recorded in the CPU: bits 0-7 a producer
+     * ({@link io.jvisor.cpu.Alu} operation &lt;&lt; 4 | size), bits 8-15 a rotate after it
+     * ({@link io.jvisor.cpu.Shifts} kind + 1, size &lt;&lt; 4).
+     */
+    int[] faultFlags;
     /** The region's decoded instructions in emission order (those the interpreter runs are loaded from here). */
     Insn[] insns;
     /** Byte extent of the region from the entry EIP: [lowOff, highEnd), lowOff <= 0. */
@@ -33,6 +40,20 @@ abstract class Translation {
     int blocks;
     /** Size of the generated class file, for the statistics. */
     int bytecodeBytes;
+
+    /**
+     * The fault handler's flag recovery: records in the CPU the flags the faulting
+     * instruction found deferred ({@link #faultFlags} entry {@code code}): a producer's
+     * operands {@code a}, {@code b}, then a rotate's result {@code r}.
+     */
+    static void settleDeferred(Cpu c, int code, int a, int b, int r) {
+        if ((code & 0xff) != 0) {
+            io.jvisor.cpu.Alu.settle(c, (code >> 4) & 0xf, code & 0xf, a, b);
+        }
+        if ((code & 0xf00) != 0) {
+            io.jvisor.cpu.Shifts.rotateFlags(c, ((code >> 8) & 0xf) - 1, (code >> 12) & 0xf, r);
+        }
+    }
 
     abstract int run(Cpu c, Interpreter interp, Block b, long stopAt);
 }

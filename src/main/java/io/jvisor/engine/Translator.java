@@ -70,15 +70,17 @@ final class Translator {
         Translation t;
         try {
             BlockTranslator.Result res = translator.translate(region, flatSegs);
-            if (DUMP_DIR != null) {
-                java.nio.file.Files.write(java.nio.file.Path.of(DUMP_DIR,
-                        String.format("block-%x-%d.class", b.key >>> 1, stats.translated.sum())), res.bytes());
-            }
             MethodHandles.Lookup hidden = lookup.defineHiddenClass(res.bytes(), true);
+            if (DUMP_DIR != null) {   // named by guest physical address and by the hidden class (as profilers show it)
+                String name = hidden.lookupClass().getName();
+                java.nio.file.Files.write(java.nio.file.Path.of(DUMP_DIR, String.format("block-%x-%s.class",
+                        b.key >>> 1, name.substring(name.lastIndexOf('/') + 1))), res.bytes());
+            }
             t = (Translation) hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class)).invoke();
             t.flatNeeded = res.flatNeeded();
             t.faultDelta = res.faultDelta();
             t.faultEip = res.faultEip();
+            t.faultFlags = res.faultFlags();
             t.insns = res.insns();
             t.lowOff = res.lowOff();
             t.highEnd = res.highEnd();

@@ -170,6 +170,72 @@ class InstructionTest {
         }
     }
 
+    /**
+     * REP MOVS / STOS run a page-sized chunk at a time when the soft TLB maps both pages;
+     * the result must be the element-by-element one: a copy onto its own source shifted by
+     * one element repeats the pattern, and a fill across a page boundary and a copy that
+     * reaches an unmapped page stop exactly where the iterations do.
+     */
+    @Test
+    void repeatedMovsAndStosMatchTheIterations() {
+        try (Machine m = new Machine()) {
+            m.mem.write32(Machine.DATA, 0xcafe0001);
+            m.mem.write32(Machine.DATA + 4, 0x11111111);
+            m.cpu.r[Cpu.ESI] = Machine.DATA;
+            m.cpu.r[Cpu.EDI] = Machine.DATA + 4;
+            m.cpu.r[Cpu.ECX] = 300;
+            m.code(0xf3, 0xa5, 0xf4);                                   // rep movsd onto source + 4
+            m.run(10_000);
+            for (int k = 0; k <= 300; k++) {
+                assertEquals(0xcafe0001, m.mem.read32(Machine.DATA + 4L * k), "dword " + k);
+            }
+            assertEquals(0, m.cpu.r[Cpu.ECX]);
+            assertEquals(Machine.DATA + 4 + 1200, m.cpu.r[Cpu.EDI]);
+            assertEquals(Machine.DATA + 1200, m.cpu.r[Cpu.ESI]);
+        }
+        try (Machine m = new Machine()) {
+            m.mem.write32(Machine.DATA + 0x5002, 0x12345678);
+            m.cpu.r[Cpu.EDI] = Machine.DATA + 0x0ffa;                  // 6 bytes before a page boundary
+            m.cpu.r[Cpu.ECX] = 0x2004;                                 // 0x4008 bytes, up to DATA + 0x5002
+            m.cpu.r[Cpu.EAX] = 0xbeef;
+            m.code(0xf3, 0x66, 0xab, 0xf4);                             // rep stosw
+            long before = m.cpu.instructions;
+            m.run(100_000);
+            for (int k = 0; k < 0x2004; k++) {
+                assertEquals(0xbeef, m.mem.read16(Machine.DATA + 0x0ffa + 2L * k), "word " + k);
+            }
+            assertEquals(0x12345678, m.mem.read32(Machine.DATA + 0x5002), "beyond the last iteration");
+            assertEquals(Machine.DATA + 0x0ffa + 0x4008, m.cpu.r[Cpu.EDI]);
+            int batches = (0x2004 + StringOps.BATCH - 1) / StringOps.BATCH;   // each call of a batch counts as one too
+            assertEquals(0x2004 + batches + 1, m.cpu.instructions - before, "each iteration, each batch, and hlt");
+        }
+        try (Machine m = new Machine()) {
+            // identity paging with the page after DATA + 0x1000 not present
+            int pd = 0x300000, pt = 0x301000;
+            m.mem.write32(pd, pt | 3);
+            for (int i = 0; i < 1024; i++) {
+                m.mem.write32(pt + 4L * i, (i << 12) | 3);
+            }
+            m.mem.write32(pt + 4L * ((Machine.DATA >> 12) + 2), 0);
+            m.cpu.writeCr(3, pd);
+            m.cpu.writeCr(0, m.cpu.cr0 | Cpu.CR0_PG);
+            for (int k = 0; k < 0x1000; k++) {
+                m.mem.write8(Machine.DATA + 0x10000L + k, k * 7);
+            }
+            m.cpu.r[Cpu.ESI] = Machine.DATA + 0x10000;
+            m.cpu.r[Cpu.EDI] = Machine.DATA + 0x1800;
+            m.cpu.r[Cpu.ECX] = 0x1000;
+            m.code(0xf3, 0xa4, 0xf4);                                   // rep movsb into the missing page
+            assertEquals(Fault.PF, m.runToVector());
+            assertEquals(0x800, m.cpu.r[Cpu.ECX], "the iterations before the missing page completed");
+            assertEquals(Machine.DATA + 0x2000, m.cpu.r[Cpu.EDI]);
+            assertEquals(Machine.DATA + 0x2000, m.cpu.cr2);
+            for (int k = 0; k < 0x800; k++) {
+                assertEquals((k * 7) & 0xff, m.mem.read8(Machine.DATA + 0x1800L + k), "byte " + k);
+            }
+        }
+    }
+
     @Test
     void lockOnRegisterOperandAndOverlongInstructionsFault() {
         try (Machine m = new Machine()) {
