@@ -80,7 +80,7 @@ final class BlockTranslator {
      * fields, which are written only where the flags can be observed.
      */
     private static final int FLAGS_NONE = -1, FLAGS_ADD = Alu.ADD, FLAGS_SUB = Alu.SUB, FLAGS_LOGIC = Alu.AND,
-            NO_ROTATE = -1;
+            NO_MODIFIER = -1, MOD_INC = 8, MOD_DEC = 9;
     /** HotSpot does not compile methods over 8,000 bytes of bytecode: a region that would is translated smaller. */
     static final int MAX_METHOD_BYTES = 7_600;
 
@@ -139,10 +139,12 @@ final class BlockTranslator {
          */
         int pending, pendingSize;
         /**
-         * A ROL or ROR by an immediate after the deferred producer (or after flags already in
-         * the CPU): it changes only CF and OF, which follow from its result, kept in FR.
+         * A modifier after the deferred producer (or after flags already in the CPU), which
+         * changes some flags and keeps the others: a ROL or ROR by a constant ({@link
+         * Shifts#ROL}, {@link Shifts#ROR}; CF and OF follow from its result, kept in FR), or an
+         * INC or DEC ({@link #MOD_INC}, {@link #MOD_DEC}; all but CF, from its operand in FR).
          */
-        int rotPending = NO_ROTATE, rotSize;
+        int modPending = NO_MODIFIER, modSize;
         /** For a fault at region instruction k: the deferred flags it found (see {@link Translation#faultFlags}). */
         final int[] faultFlags;
 
@@ -171,7 +173,7 @@ final class BlockTranslator {
             base = bases[j];
             synced = 0;
             pending = FLAGS_NONE;   // every way into a block's label recorded the flags first
-            rotPending = NO_ROTATE;
+            modPending = NO_MODIFIER;
             flatAvailable = entryFlat;
             afterSti = false;
         }
@@ -264,20 +266,34 @@ final class BlockTranslator {
                 cb.iload(FB);
                 cb.invokestatic(CD_ALU, "settle", MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int, CD_int, CD_int));
             }
-            if (rotPending != NO_ROTATE) {
+            if (modPending == MOD_INC || modPending == MOD_DEC) {
                 cb.aload(C);
-                cb.loadConstant(rotPending);
-                cb.loadConstant(rotSize);
+                cb.loadConstant(modSize);
+                cb.iload(FR);
+                cb.invokestatic(CD_ALU, modPending == MOD_INC ? "inc" : "dec", ALU2);
+                cb.pop();
+            } else if (modPending != NO_MODIFIER) {
+                cb.aload(C);
+                cb.loadConstant(modPending);
+                cb.loadConstant(modSize);
                 cb.iload(FR);
                 cb.invokestatic(CD_SHIFTS, "rotateFlags", V_CIII);
             }
         }
 
+        /** INC/DEC is deferred in FR: pushes its result, (FR +/- 1) masked. */
+        void incDecResult() {
+            cb.loadConstant(modSize);
+            cb.iload(FR);
+            cb.loadConstant(1);
+            cb.invokestatic(CD_ALU, modPending == MOD_INC ? "sum" : "difference", I_III);
+        }
+
         /** The deferred state as {@link Translation#faultFlags} records it for the fault handler. */
         int deferredCode() {
             int code = pending == FLAGS_NONE ? 0 : pending << 4 | pendingSize;
-            if (rotPending != NO_ROTATE) {
-                code |= (rotPending + 1) << 8 | rotSize << 12;
+            if (modPending != NO_MODIFIER) {
+                code |= (modPending + 1) << 8 | modSize << 12;
             }
             return code;
         }
@@ -286,14 +302,14 @@ final class BlockTranslator {
         void flush() {
             materialize();
             pending = FLAGS_NONE;
-            rotPending = NO_ROTATE;
+            modPending = NO_MODIFIER;
         }
 
         /** A producer of {@code size} bytes leaves its flags deferred: operands (or a logic result) were stored in FA/FB. */
         void defer(int kind, int size) {
             pending = kind;
             pendingSize = size;
-            rotPending = NO_ROTATE;   // all six flags are the new producer's
+            modPending = NO_MODIFIER;   // all six flags are the new producer's
         }
 
         /** Brings {@code c.instructions} up to the {@code k} instructions before instruction k. */
@@ -567,7 +583,24 @@ final class BlockTranslator {
          */
         boolean forwardedCondition(int cc) {
             int test = cc >> 1;
-            if (pending == FLAGS_NONE || pending == FLAGS_ADD || rotPending != NO_ROTATE || test == 5
+            if ((modPending == MOD_INC || modPending == MOD_DEC) && (test == 2 || test == 4)) {
+                // ZF and SF after INC/DEC come from its result (E/NE, S/NS)
+                Label yes = cb.newLabel(), done = cb.newLabel();
+                incDecResult();
+                if (test == 4) {
+                    cb.loadConstant(Alu.signBit(modSize));
+                    cb.iand();
+                }
+                boolean negate = (cc & 1) != 0;
+                cb.branch(test == 2 ? (negate ? Opcode.IFNE : Opcode.IFEQ) : (negate ? Opcode.IFEQ : Opcode.IFNE), yes);
+                cb.loadConstant(0);
+                cb.goto_(done);
+                cb.labelBinding(yes);
+                cb.loadConstant(1);
+                cb.labelBinding(done);
+                return true;
+            }
+            if (pending == FLAGS_NONE || pending == FLAGS_ADD || modPending != NO_MODIFIER || test == 5
                     || (pending == FLAGS_SUB && test == 0)) {
                 return false;
             }
@@ -700,8 +733,10 @@ final class BlockTranslator {
         void emit(int k) {
             Insn i = insns[k];
             boolean last = k == insns.length - 1;
-            if (!keepsFlags(i)) {
-                flush();   // it reads or changes the flags through the CPU (or leaves the method)
+            boolean incDec = i.op == Op.INC_R || i.op == Op.DEC_R || i.op == Op.INC_E || i.op == Op.DEC_E;
+            if (!keepsFlags(i) || (incDec && modPending != NO_MODIFIER)
+                    || (rotateByConstant(i) && (modPending == MOD_INC || modPending == MOD_DEC))) {
+                flush();   // it reads or changes the flags through the CPU (or leaves the method), or one modifier is pending
             }
             faultFlags[first + k] = deferredCode();
             int off = i.offset, nextOff = i.offset + i.len, size = i.size;
@@ -764,21 +799,23 @@ final class BlockTranslator {
                         cb.pop();
                     }
                 }
-                case Op.INC_R, Op.DEC_R -> {
+                case Op.INC_R, Op.DEC_R -> {   // flags deferred: Alu.inc/dec records them from the operand in FR
                     beginStoreReg(i.reg, size);
-                    cb.aload(C);
-                    cb.loadConstant(size);
                     readReg(i.reg, size);
-                    cb.invokestatic(CD_ALU, i.op == Op.INC_R ? "inc" : "dec", ALU2);
+                    cb.istore(FR);
+                    modPending = i.op == Op.INC_R ? MOD_INC : MOD_DEC;
+                    modSize = size;
+                    incDecResult();
                     endStoreReg(size);
                 }
                 case Op.INC_E, Op.DEC_E -> {
                     rmwBegin(i, size);
                     rmwStorePrefix(i, size);
-                    cb.aload(C);
-                    cb.loadConstant(size);
                     rmwLoad(i, size);
-                    cb.invokestatic(CD_ALU, i.op == Op.INC_E ? "inc" : "dec", ALU2);
+                    cb.istore(FR);
+                    modPending = i.op == Op.INC_E ? MOD_INC : MOD_DEC;
+                    modSize = size;
+                    incDecResult();
                     rmwStore(i, size);
                     afterWrite(i, nextOff, k);
                 }
@@ -914,8 +951,8 @@ final class BlockTranslator {
                         cb.invokestatic(CD_SHIFTS, i.sub == Shifts.ROL ? "rolValue" : "rorValue", I_III);
                         cb.dup();
                         cb.istore(FR);
-                        rotPending = i.sub;
-                        rotSize = size;
+                        modPending = i.sub;
+                        modSize = size;
                     } else {
                         cb.aload(C);
                         cb.loadConstant(size);
@@ -1247,7 +1284,7 @@ final class BlockTranslator {
                 case Op.NOP, Op.NOP_E, Op.MOV_RI, Op.MOV_EG, Op.MOV_EI, Op.MOV_GE, Op.MOVZX, Op.MOVSX, Op.MOV_A_M,
                      Op.MOV_M_A, Op.LEA, Op.PUSH_R, Op.PUSH_I, Op.PUSH_E, Op.POP_R, Op.XCHG_AR, Op.XCHG_EG, Op.NOT,
                      Op.CBW, Op.CWD, Op.LEAVE, Op.CLI, Op.STI, Op.JCC, Op.JMP_REL, Op.SETCC, Op.CMOV, Op.TEST_EG,
-                     Op.TEST_EI, Op.TEST_AI, Op.NEG -> true;
+                     Op.TEST_EI, Op.TEST_AI, Op.NEG, Op.INC_R, Op.DEC_R, Op.INC_E, Op.DEC_E -> true;
                 case Op.ALU_EG, Op.ALU_GE, Op.ALU_EI, Op.ALU_AI -> i.sub != Alu.ADC && i.sub != Alu.SBB;
                 case Op.SHIFT -> rotateByConstant(i);
                 default -> false;

@@ -29,7 +29,7 @@ abstract class Translation {
      * For a fault at region instruction k: the flags it found still deferred in the
      * method's locals, or 0 when they were all recorded in the CPU: bits 0-7 a producer
      * ({@link io.jvisor.cpu.Alu} operation &lt;&lt; 4 | size), bits 8-15 a rotate after it
-     * ({@link io.jvisor.cpu.Shifts} kind + 1, size &lt;&lt; 4).
+     * ({@link io.jvisor.cpu.Shifts} kind + 1, size &lt;&lt; 4) or an INC (9) or DEC (10) after it.
      */
     int[] faultFlags;
     /** The region's decoded instructions in emission order (those the interpreter runs are loaded from here). */
@@ -44,14 +44,19 @@ abstract class Translation {
     /**
      * The fault handler's flag recovery: records in the CPU the flags the faulting
      * instruction found deferred ({@link #faultFlags} entry {@code code}): a producer's
-     * operands {@code a}, {@code b}, then a rotate's result {@code r}.
+     * operands {@code a}, {@code b}, then a rotate's result or an INC/DEC's operand {@code r}.
      */
     static void settleDeferred(Cpu c, int code, int a, int b, int r) {
         if ((code & 0xff) != 0) {
             io.jvisor.cpu.Alu.settle(c, (code >> 4) & 0xf, code & 0xf, a, b);
         }
-        if ((code & 0xf00) != 0) {
-            io.jvisor.cpu.Shifts.rotateFlags(c, ((code >> 8) & 0xf) - 1, (code >> 12) & 0xf, r);
+        int modifier = ((code >> 8) & 0xf) - 1, size = (code >> 12) & 0xf;
+        if (modifier == 8) {
+            io.jvisor.cpu.Alu.inc(c, size, r);
+        } else if (modifier == 9) {
+            io.jvisor.cpu.Alu.dec(c, size, r);
+        } else if (modifier >= 0) {
+            io.jvisor.cpu.Shifts.rotateFlags(c, modifier, size, r);
         }
     }
 
