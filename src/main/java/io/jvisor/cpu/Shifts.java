@@ -77,6 +77,15 @@ public final class Shifts {
     }
 
     public static int rcl(Cpu c, int size, int a, int count) {
+        return rotateThroughCarry(c, size, a, count, true);
+    }
+
+    public static int rcr(Cpu c, int size, int a, int count) {
+        return rotateThroughCarry(c, size, a, count, false);
+    }
+
+    /** RCL / RCR: a rotate of the size+1-bit value CF:operand; OF as for ROL / ROR. */
+    private static int rotateThroughCarry(Cpu c, int size, int a, int count, boolean left) {
         count &= 0x1f;
         if (count == 0) {
             return a;
@@ -89,32 +98,12 @@ public final class Shifts {
             return a;
         }
         long v = (a & 0xffffffffL) | ((c.cf() ? 1L : 0L) << bits);   // bits+1 wide
-        long wide = ((v << n) | (v >>> (bits + 1 - n))) & ((1L << (bits + 1)) - 1);
-        int res = (int) wide & m;
-        boolean cf = ((wide >>> bits) & 1) != 0;
-        boolean of = ((res & Alu.signBit(size)) != 0) != cf;
-        setCfOf(c, cf, of);
-        return res;
-    }
-
-    public static int rcr(Cpu c, int size, int a, int count) {
-        count &= 0x1f;
-        if (count == 0) {
-            return a;
-        }
-        int bits = size * 8;
-        int m = Alu.mask(size);
-        a &= m;
-        int n = count % (bits + 1);
-        if (n == 0) {
-            return a;
-        }
-        long v = (a & 0xffffffffL) | ((c.cf() ? 1L : 0L) << bits);
-        long wide = ((v >>> n) | (v << (bits + 1 - n))) & ((1L << (bits + 1)) - 1);
+        long wide = (left ? (v << n) | (v >>> (bits + 1 - n)) : (v >>> n) | (v << (bits + 1 - n)))
+                & ((1L << (bits + 1)) - 1);
         int res = (int) wide & m;
         int sb = Alu.signBit(size);
         boolean cf = ((wide >>> bits) & 1) != 0;
-        boolean of = ((res & sb) != 0) != ((res & (sb >>> 1)) != 0);
+        boolean of = left ? ((res & sb) != 0) != cf : ((res & sb) != 0) != ((res & (sb >>> 1)) != 0);
         setCfOf(c, cf, of);
         return res;
     }
