@@ -52,8 +52,9 @@ public final class StringOps {
         }
         int cmask = a32 ? -1 : 0xffff;
         int batch = c.singleStepping ? 1 : maxIterations;   // SDM 17.3.1.4: a single-step trap after each iteration
+        int flatNeeded = 1 << Cpu.ES | (op == MOVS ? 1 << seg : 0);
         boolean bulk = (op == MOVS || op == STOS) && a32 && batch > 1 && !c.flag(Flags.DF)
-                && (c.flatSegs & (1 << Cpu.ES | (op == MOVS ? 1 << seg : 0))) == (1 << Cpu.ES | (op == MOVS ? 1 << seg : 0));
+                && (c.flatSegs & flatNeeded) == flatNeeded;
         for (int n = 0; n < batch; n++) {
             int count = c.r[Cpu.ECX] & cmask;
             if (count == 0) {
@@ -65,6 +66,7 @@ public final class StringOps {
                     n += k - 1;
                     continue;
                 }
+                bulk = k == 0;   // a copy onto its own source stays element by element for this batch
             }
             once(c, op, size, a32, seg);
             c.r[Cpu.ECX] = (c.r[Cpu.ECX] & ~cmask) | ((count - 1) & cmask);
@@ -85,8 +87,8 @@ public final class StringOps {
      * iterations up to the next page boundary of either address, done at once on guest RAM
      * when the soft TLB maps both pages (so no iteration of the chunk can fault, hit MMIO or
      * write translated code). Returns the iterations done, 0 when the next one must go
-     * through {@link #once} (a TLB miss, an element across a page boundary, or a copy whose
-     * destination starts inside its own source, which repeats a pattern element by element).
+     * through {@link #once} (a TLB miss, an element across a page boundary), or -1 for a copy
+     * whose destination starts inside its own source, which repeats a pattern element by element.
      */
     private static int bulkChunk(Cpu c, int op, int size, int seg, int max) {
         int di = c.r[Cpu.EDI];
@@ -105,8 +107,11 @@ public final class StringOps {
                 return 0;
             }
             k = Math.min(k, (0x1000 - (si & 0xfff)) / size);
-            if (k == 0 || (dst > src && dst - src < (long) k * size)) {
+            if (k == 0) {
                 return 0;
+            }
+            if (dst > src && dst - src < (long) k * size) {
+                return -1;
             }
             c.copyRam(src, dst, k * size);
             c.r[Cpu.ESI] = si + k * size;

@@ -607,7 +607,7 @@ final class BlockTranslator {
             Label yes = cb.newLabel(), end = cb.newLabel();
             boolean negate = (cc & 1) != 0;
             int flagsSize = pendingSize;
-            int sign = flagsSize == 4 ? 0x8000_0000 : flagsSize == 2 ? 0x8000 : 0x80;
+            int sign = Alu.signBit(flagsSize);
             if (pending == FLAGS_LOGIC) {
                 // CF = OF = 0: B never, BE and E are ZF, L is SF, LE is ZF or SF
                 switch (test) {
