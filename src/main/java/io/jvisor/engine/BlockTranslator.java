@@ -459,9 +459,40 @@ final class BlockTranslator {
             }
         }
 
-        void beginWriteE(Insn i, int size) {
-            if (i.mod == 3) {
-                beginStoreReg(i.rm, size);
+        /** Pushes operand {@code kind} ({@link Operand}) of {@code i}, as the interpreter's {@code operand} reads it. */
+        void loadOperand(Insn i, int kind, int size) {
+            switch (kind) {
+                case Operand.E -> loadE(i, size);
+                case Operand.G -> readReg(i.reg, size);
+                case Operand.ACC -> readReg(Cpu.EAX, size);
+                case Operand.IMM -> cb.loadConstant(i.imm & Alu.mask(size));
+                case Operand.ONE -> cb.loadConstant(1);
+                case Operand.CL -> {
+                    cb.aload(R);
+                    cb.loadConstant(Cpu.ECX);
+                    cb.iaload();
+                    cb.loadConstant(0xff);
+                    cb.iand();
+                }
+                case Operand.NONE -> cb.loadConstant(0);
+                default -> throw new IllegalArgumentException("operand form " + kind + " is not a value");
+            }
+        }
+
+        /** The register the destination of {@code i} names, or -1 for a memory destination. */
+        int dstReg(Insn i) {
+            return switch (i.dst) {
+                case Operand.G -> i.reg;
+                case Operand.ACC -> Cpu.EAX;
+                default -> i.isMem() ? -1 : i.rm;
+            };
+        }
+
+        /** Pushes what a write of the destination needs under its value; {@link #endWrite} completes it. */
+        void beginWrite(Insn i, int size) {
+            int reg = dstReg(i);
+            if (reg >= 0) {
+                beginStoreReg(reg, size);
             } else {
                 cb.aload(C);
                 cb.loadConstant(i.seg);
@@ -469,17 +500,17 @@ final class BlockTranslator {
             }
         }
 
-        void endWriteE(Insn i, int size) {
-            if (i.mod == 3) {
+        void endWrite(Insn i, int size) {
+            if (dstReg(i) >= 0) {
                 endStoreReg(size);
             } else {
                 write(i.seg, size);
             }
         }
 
-        /** Read-modify-write operand: proves a memory destination writable first (faults come before any change). */
+        /** Read-modify-write destination: proves a memory destination writable first (faults come before any change). */
         void rmwBegin(Insn i, int size) {
-            if (i.mod != 3) {
+            if (dstReg(i) < 0) {
                 cb.aload(C);
                 cb.loadConstant(i.seg);
                 ea(i);
@@ -490,8 +521,9 @@ final class BlockTranslator {
         }
 
         void rmwStorePrefix(Insn i, int size) {
-            if (i.mod == 3) {
-                beginStoreReg(i.rm, size);
+            int reg = dstReg(i);
+            if (reg >= 0) {
+                beginStoreReg(reg, size);
             } else {
                 cb.aload(C);
                 cb.iload(LIN);
@@ -499,8 +531,9 @@ final class BlockTranslator {
         }
 
         void rmwLoad(Insn i, int size) {
-            if (i.mod == 3) {
-                readReg(i.rm, size);
+            int reg = dstReg(i);
+            if (reg >= 0) {
+                readReg(reg, size);
             } else {
                 cb.aload(C);
                 cb.iload(LIN);
@@ -509,7 +542,7 @@ final class BlockTranslator {
         }
 
         void rmwStore(Insn i, int size) {
-            if (i.mod == 3) {
+            if (dstReg(i) >= 0) {
                 endStoreReg(size);
             } else {
                 cb.invokevirtual(CD_CPU, "writeLin" + size * 8, V_II);
@@ -706,12 +739,11 @@ final class BlockTranslator {
          */
         boolean eipUnread(Insn i) {
             return switch (i.op) {
-                case Op.ALU_EG, Op.ALU_GE, Op.ALU_EI, Op.TEST_EG, Op.TEST_EI, Op.MOV_EG, Op.MOV_GE, Op.MOV_EI,
-                     Op.MOVZX, Op.MOVSX, Op.MOV_A_M, Op.MOV_M_A, Op.INC_E, Op.DEC_E, Op.NOT, Op.NEG, Op.SHIFT, Op.CMOV,
-                     Op.SETCC, Op.IMUL_GE, Op.IMUL_GEI, Op.XCHG_EG, Op.BSF, Op.BSR, Op.SHLD_I, Op.SHLD_CL, Op.SHRD_I,
-                     Op.SHRD_CL, Op.XADD, Op.CMPXCHG, Op.MUL, Op.IMUL1, Op.DIV, Op.IDIV, Op.PUSH_R, Op.PUSH_I,
-                     Op.PUSH_E, Op.POP_R, Op.LEAVE, Op.BT_EI -> true;
-                case Op.BT_EG -> i.mod == 3;
+                case Op.ALU, Op.TEST, Op.MOV, Op.MOVZX, Op.MOVSX, Op.INC, Op.DEC, Op.NOT, Op.NEG, Op.SHIFT, Op.CMOV,
+                     Op.SETCC, Op.IMUL2, Op.XCHG, Op.BSF, Op.BSR, Op.SHLD, Op.SHRD, Op.XADD, Op.CMPXCHG, Op.MUL,
+                     Op.IMUL1, Op.DIV, Op.IDIV, Op.PUSH, Op.LEAVE -> true;
+                case Op.POP -> i.dst == Operand.G;
+                case Op.BT -> i.src == Operand.IMM || !i.isMem();
                 default -> false;
             };
         }
@@ -719,12 +751,9 @@ final class BlockTranslator {
         /** True for the instructions that can neither fault nor read EIP: no EIP store needed before them. */
         boolean cannotFault(Insn i) {
             return switch (i.op) {
-                case Op.NOP, Op.INC_R, Op.DEC_R, Op.MOV_RI, Op.XCHG_AR, Op.ALU_AI, Op.TEST_AI, Op.CLC, Op.STC,
-                     Op.CLD, Op.STD, Op.CMC, Op.CBW, Op.CWD, Op.SAHF, Op.LAHF -> true;
-                case Op.ALU_EG, Op.ALU_GE, Op.ALU_EI, Op.TEST_EG, Op.TEST_EI, Op.MOV_EG, Op.MOV_GE, Op.MOV_EI,
-                     Op.MOVZX, Op.MOVSX, Op.INC_E, Op.DEC_E, Op.NOT, Op.NEG, Op.SHIFT, Op.CMOV, Op.SETCC,
-                     Op.IMUL_GE, Op.IMUL_GEI -> i.mod == 3;
-                case Op.LEA -> true;
+                case Op.NOP, Op.CLC, Op.STC, Op.CLD, Op.STD, Op.CMC, Op.CBW, Op.CWD, Op.SAHF, Op.LAHF, Op.LEA -> true;
+                case Op.ALU, Op.TEST, Op.MOV, Op.MOVZX, Op.MOVSX, Op.INC, Op.DEC, Op.NOT, Op.NEG, Op.SHIFT, Op.CMOV,
+                     Op.SETCC, Op.IMUL2, Op.XCHG -> !i.isMem();
                 default -> false;
             };
         }
@@ -733,7 +762,7 @@ final class BlockTranslator {
         void emit(int k) {
             Insn i = insns[k];
             boolean last = k == insns.length - 1;
-            boolean incDec = i.op == Op.INC_R || i.op == Op.DEC_R || i.op == Op.INC_E || i.op == Op.DEC_E;
+            boolean incDec = i.op == Op.INC || i.op == Op.DEC;
             if (!keepsFlags(i) || (incDec && modPending != NO_MODIFIER)
                     || (rotateByConstant(i) && (modPending == MOD_INC || modPending == MOD_DEC))) {
                 flush();   // it reads or changes the flags through the CPU (or leaves the method), or one modifier is pending
@@ -761,12 +790,11 @@ final class BlockTranslator {
             faultDelta[first + k] = k - synced;
             switch (i.op) {
                 case Op.NOP, Op.NOP_E -> { }
-                case Op.ALU_EG, Op.ALU_EI -> {
-                    boolean imm = i.op == Op.ALU_EI;
+                case Op.ALU -> {
                     if (i.sub == Alu.CMP) {
                         aluBegin(Alu.CMP, size);
-                        loadE(i, size);
-                        operandB(i, imm, size);
+                        loadOperand(i, i.dst, size);
+                        loadOperand(i, i.src, size);
                         aluEnd(Alu.SUB, size);
                         cb.pop();
                     } else {
@@ -774,46 +802,18 @@ final class BlockTranslator {
                         rmwStorePrefix(i, size);
                         aluBegin(i.sub, size);
                         rmwLoad(i, size);
-                        operandB(i, imm, size);
+                        loadOperand(i, i.src, size);
                         aluEnd(i.sub, size);
                         rmwStore(i, size);
                         afterWrite(i, nextOff, k);
                     }
                 }
-                case Op.ALU_GE, Op.ALU_AI -> {
-                    int dst = i.op == Op.ALU_GE ? i.reg : Cpu.EAX;
-                    if (i.sub != Alu.CMP) {
-                        beginStoreReg(dst, size);
-                    }
-                    aluBegin(i.sub, size);
-                    readReg(dst, size);
-                    if (i.op == Op.ALU_GE) {
-                        loadE(i, size);
-                    } else {
-                        cb.loadConstant(i.imm & Alu.mask(size));
-                    }
-                    aluEnd(i.sub, size);
-                    if (i.sub != Alu.CMP) {
-                        endStoreReg(size);
-                    } else {
-                        cb.pop();
-                    }
-                }
-                case Op.INC_R, Op.DEC_R -> {   // flags deferred: Alu.inc/dec records them from the operand in FR
-                    beginStoreReg(i.reg, size);
-                    readReg(i.reg, size);
-                    cb.istore(FR);
-                    modPending = i.op == Op.INC_R ? MOD_INC : MOD_DEC;
-                    modSize = size;
-                    incDecResult();
-                    endStoreReg(size);
-                }
-                case Op.INC_E, Op.DEC_E -> {
+                case Op.INC, Op.DEC -> {   // flags deferred: Alu.inc/dec records them from the operand in FR
                     rmwBegin(i, size);
                     rmwStorePrefix(i, size);
                     rmwLoad(i, size);
                     cb.istore(FR);
-                    modPending = i.op == Op.INC_E ? MOD_INC : MOD_DEC;
+                    modPending = i.op == Op.INC ? MOD_INC : MOD_DEC;
                     modSize = size;
                     incDecResult();
                     rmwStore(i, size);
@@ -838,41 +838,19 @@ final class BlockTranslator {
                     rmwStore(i, size);
                     afterWrite(i, nextOff, k);
                 }
-                case Op.TEST_EG, Op.TEST_EI, Op.TEST_AI -> {
+                case Op.TEST -> {
                     cb.loadConstant(size);
-                    if (i.op == Op.TEST_AI) {
-                        readReg(Cpu.EAX, size);
-                    } else {
-                        loadE(i, size);
-                    }
-                    if (i.op == Op.TEST_EG) {
-                        readReg(i.reg, size);
-                    } else {
-                        cb.loadConstant(i.imm);
-                    }
+                    loadOperand(i, i.dst, size);
+                    loadOperand(i, i.src, size);
                     cb.iand();
                     logicEnd(size);
                     cb.pop();
                 }
-                case Op.MOV_RI -> {
-                    beginStoreReg(i.reg, size);
-                    cb.loadConstant(i.imm);
-                    endStoreReg(size);
-                }
-                case Op.MOV_EG, Op.MOV_EI -> {
-                    beginWriteE(i, size);
-                    if (i.op == Op.MOV_EG) {
-                        readReg(i.reg, size);
-                    } else {
-                        cb.loadConstant(i.imm);
-                    }
-                    endWriteE(i, size);
+                case Op.MOV -> {
+                    beginWrite(i, size);
+                    loadOperand(i, i.src, size);
+                    endWrite(i, size);
                     afterWrite(i, nextOff, k);
-                }
-                case Op.MOV_GE -> {
-                    beginStoreReg(i.reg, size);
-                    loadE(i, size);
-                    endStoreReg(size);
                 }
                 case Op.MOVZX, Op.MOVSX -> {
                     beginStoreReg(i.reg, size);
@@ -886,56 +864,28 @@ final class BlockTranslator {
                     }
                     endStoreReg(size);
                 }
-                case Op.MOV_A_M -> {
-                    beginStoreReg(Cpu.EAX, size);
-                    cb.aload(C);
-                    cb.loadConstant(i.seg);
-                    cb.loadConstant(i.a32 ? i.disp : i.disp & 0xffff);
-                    read(i.seg, size);
-                    endStoreReg(size);
-                }
-                case Op.MOV_M_A -> {
-                    cb.aload(C);
-                    cb.loadConstant(i.seg);
-                    cb.loadConstant(i.a32 ? i.disp : i.disp & 0xffff);
-                    readReg(Cpu.EAX, size);
-                    write(i.seg, size);
-                    checkValid(nextOff, k + 1);
-                }
                 case Op.LEA -> {
                     beginStoreReg(i.reg, size);
                     ea(i);
                     endStoreReg(size);
                 }
-                case Op.PUSH_R, Op.PUSH_I, Op.PUSH_E -> {
+                case Op.PUSH -> {
                     cb.aload(C);
                     cb.loadConstant(size);
-                    if (i.op == Op.PUSH_R) {
-                        readReg(i.reg, size);
-                    } else if (i.op == Op.PUSH_I) {
-                        cb.loadConstant(i.imm);
-                    } else {
-                        loadE(i, size);
-                    }
+                    loadOperand(i, i.src, size);
                     cb.invokevirtual(CD_CPU, "push", V_II);
                     checkValid(nextOff, k + 1);
                 }
-                case Op.POP_R -> {
+                case Op.POP -> {
+                    if (!specialised(i)) {
+                        emitGeneric(k, last, nextOff);   // POP m: the address is formed after the pop
+                        return;
+                    }
                     // the pop (and its ESP update) happens before the register is written: POP ESP keeps the popped value
                     cb.aload(C);
                     cb.loadConstant(size);
                     cb.invokevirtual(CD_CPU, "pop", I_I);
                     cb.istore(V);
-                    beginStoreReg(i.reg, size);
-                    cb.iload(V);
-                    endStoreReg(size);
-                }
-                case Op.XCHG_AR -> {
-                    readReg(Cpu.EAX, size);
-                    cb.istore(V);
-                    beginStoreReg(Cpu.EAX, size);
-                    readReg(i.reg, size);
-                    endStoreReg(size);
                     beginStoreReg(i.reg, size);
                     cb.iload(V);
                     endStoreReg(size);
@@ -957,14 +907,10 @@ final class BlockTranslator {
                         cb.aload(C);
                         cb.loadConstant(size);
                         rmwLoad(i, size);
-                        if (i.opcode >= 0xc0 && i.opcode <= 0xd1) {
-                            cb.loadConstant(shiftCount(i));
+                        if (i.src == Operand.CL) {
+                            loadOperand(i, Operand.CL, size);
                         } else {
-                            cb.aload(R);
-                            cb.loadConstant(Cpu.ECX);
-                            cb.iaload();
-                            cb.loadConstant(0xff);
-                            cb.iand();
+                            cb.loadConstant(shiftCount(i));
                         }
                         cb.invokestatic(CD_SHIFTS, switch (i.sub) {
                             case Shifts.ROL -> "rol";
@@ -991,31 +937,26 @@ final class BlockTranslator {
                     cb.labelBinding(skip);
                 }
                 case Op.SETCC -> {
-                    beginWriteE(i, 1);
+                    beginWrite(i, 1);
                     condition(i.sub);
-                    endWriteE(i, 1);
+                    endWrite(i, 1);
                     afterWrite(i, nextOff, k);
                 }
-                case Op.IMUL_GE, Op.IMUL_GEI -> {
+                case Op.IMUL2 -> {
                     beginStoreReg(i.reg, size);
                     cb.aload(C);
                     cb.loadConstant(size);
-                    if (i.op == Op.IMUL_GE) {
-                        readReg(i.reg, size);
-                        loadE(i, size);
-                    } else {
-                        loadE(i, size);
-                        cb.loadConstant(i.imm);
-                    }
+                    loadOperand(i, i.src, size);
+                    loadOperand(i, i.src2, size);
                     cb.invokestatic(CD_MULDIV, "imul", ALU3);
                     endStoreReg(size);
                 }
-                case Op.XCHG_EG -> {
+                case Op.XCHG -> {
                     rmwBegin(i, size);
                     rmwLoad(i, size);
                     cb.istore(V);
                     rmwStorePrefix(i, size);
-                    readReg(i.reg, size);
+                    loadOperand(i, i.src, size);
                     rmwStore(i, size);
                     beginStoreReg(i.reg, size);
                     cb.iload(V);
@@ -1059,17 +1000,17 @@ final class BlockTranslator {
                     cb.invokevirtual(CD_CPU, "push", V_II);
                     checkValid(nextOff, k + 1);
                 }
-                case Op.JCC, Op.JMP_REL -> {
+                case Op.JCC -> {
                     emitJump(i, k, nextOff, last);
                     if (last) {
                         return;
                     }
                 }
-                case Op.CALL_REL, Op.CALL_E -> {
+                case Op.CALL -> {
                     cb.aload(C);
                     cb.loadConstant(size);
                     cb.loadConstant(i.o32 ? 1 : 0);
-                    if (i.op == Op.CALL_REL) {
+                    if (i.src == Operand.REL) {
                         eipAt(nextOff);
                         cb.loadConstant(i.imm);
                         cb.iadd();
@@ -1078,7 +1019,7 @@ final class BlockTranslator {
                     }
                     eipAt(nextOff);
                     cb.invokestatic(CD_BRANCH, "call", CALL);
-                    int callee = i.op == Op.CALL_REL ? directTarget(i, base + nextOff + i.imm) : -1;
+                    int callee = i.src == Operand.REL ? directTarget(i, base + nextOff + i.imm) : -1;
                     if (callee >= 0) {
                         jumpTo(callee, k + 1);
                     } else {
@@ -1086,19 +1027,19 @@ final class BlockTranslator {
                     }
                     return;
                 }
-                case Op.RET, Op.RET_I -> {
+                case Op.RET -> {
                     cb.aload(C);
                     cb.loadConstant(size);
                     cb.loadConstant(i.o32 ? 1 : 0);
-                    cb.loadConstant(i.op == Op.RET_I ? i.imm : 0);
+                    loadOperand(i, i.src, size);   // the bytes to release: the immediate, or none
                     cb.invokestatic(CD_BRANCH, "ret", RET);
                     returnRetired(k + 1);
                     return;
                 }
-                case Op.LOOP, Op.LOOPZ, Op.LOOPNZ, Op.JCXZ -> {
+                case Op.LOOP, Op.JCXZ -> {
                     cb.aload(C);
-                    if (i.op != Op.JCXZ) {
-                        cb.loadConstant(i.op == Op.LOOP ? Branch.LOOP : i.op == Op.LOOPZ ? Branch.LOOPZ : Branch.LOOPNZ);
+                    if (i.op == Op.LOOP) {
+                        cb.loadConstant(i.sub);   // Branch.LOOP, LOOPZ or LOOPNZ
                     }
                     cb.loadConstant(i.a32 ? 1 : 0);
                     cb.loadConstant(i.o32 ? 1 : 0);
@@ -1148,7 +1089,7 @@ final class BlockTranslator {
                     cb.invokestatic(CD_BITOPS, i.op == Op.BSF ? "bsf" : "bsr", ALU3);
                     endStoreReg(size);
                 }
-                case Op.BT_EI, Op.BT_EG -> {
+                case Op.BT -> {
                     if (!specialised(i)) {
                         emitGeneric(k, last, nextOff);   // BT m, reg: the bit offset also moves the address
                         return;
@@ -1174,21 +1115,15 @@ final class BlockTranslator {
                         afterWrite(i, nextOff, k);
                     }
                 }
-                case Op.SHLD_I, Op.SHLD_CL, Op.SHRD_I, Op.SHRD_CL -> {
+                case Op.SHLD, Op.SHRD -> {
                     rmwBegin(i, size);
                     rmwStorePrefix(i, size);
                     cb.aload(C);
                     cb.loadConstant(size);
                     rmwLoad(i, size);
-                    readReg(i.reg, size);
-                    if (i.op == Op.SHLD_I || i.op == Op.SHRD_I) {
-                        cb.loadConstant(i.imm);
-                    } else {
-                        readReg(Cpu.ECX, 4);
-                        cb.loadConstant(0xff);
-                        cb.iand();
-                    }
-                    cb.invokestatic(CD_SHIFTS, i.op == Op.SHLD_I || i.op == Op.SHLD_CL ? "shld" : "shrd", ALU4);
+                    loadOperand(i, i.src, size);
+                    loadOperand(i, i.src2, size);
+                    cb.invokestatic(CD_SHIFTS, i.op == Op.SHLD ? "shld" : "shrd", ALU4);
                     rmwStore(i, size);
                     afterWrite(i, nextOff, k);
                 }
@@ -1233,7 +1168,11 @@ final class BlockTranslator {
                         checkValid(nextOff, k + 1);
                     }
                 }
-                case Op.JMP_E -> {
+                case Op.JMP -> {
+                    if (i.src == Operand.REL) {
+                        emitJump(i, k, nextOff, last);
+                        return;
+                    }
                     cb.aload(C);
                     cb.aload(C);
                     loadE(i, size);
@@ -1281,64 +1220,49 @@ final class BlockTranslator {
          */
         boolean keepsFlags(Insn i) {
             return switch (i.op) {
-                case Op.NOP, Op.NOP_E, Op.MOV_RI, Op.MOV_EG, Op.MOV_EI, Op.MOV_GE, Op.MOVZX, Op.MOVSX, Op.MOV_A_M,
-                     Op.MOV_M_A, Op.LEA, Op.PUSH_R, Op.PUSH_I, Op.PUSH_E, Op.POP_R, Op.XCHG_AR, Op.XCHG_EG, Op.NOT,
-                     Op.CBW, Op.CWD, Op.LEAVE, Op.CLI, Op.STI, Op.JCC, Op.JMP_REL, Op.SETCC, Op.CMOV, Op.TEST_EG,
-                     Op.TEST_EI, Op.TEST_AI, Op.NEG, Op.INC_R, Op.DEC_R, Op.INC_E, Op.DEC_E -> true;
-                case Op.ALU_EG, Op.ALU_GE, Op.ALU_EI, Op.ALU_AI -> i.sub != Alu.ADC && i.sub != Alu.SBB;
+                case Op.NOP, Op.NOP_E, Op.MOV, Op.MOVZX, Op.MOVSX, Op.LEA, Op.PUSH, Op.XCHG, Op.NOT, Op.CBW, Op.CWD,
+                     Op.LEAVE, Op.CLI, Op.STI, Op.JCC, Op.SETCC, Op.CMOV, Op.TEST, Op.NEG, Op.INC, Op.DEC -> true;
+                case Op.POP -> i.dst == Operand.G;
+                case Op.JMP -> i.src == Operand.REL;
+                case Op.ALU -> i.sub != Alu.ADC && i.sub != Alu.SBB;
                 case Op.SHIFT -> rotateByConstant(i);
                 default -> false;
             };
         }
 
-        /** The count of a shift by an immediate or by one (opcodes C0, C1, D0, D1), masked to five bits. */
+        /** The count of a shift by an immediate or by one (not by CL), masked to five bits. */
         int shiftCount(Insn i) {
-            return (i.opcode == 0xc0 || i.opcode == 0xc1 ? i.imm : 1) & 0x1f;
+            return (i.src == Operand.IMM ? i.imm : 1) & 0x1f;
         }
 
         /** ROL or ROR by a constant that is not zero once masked: the flags can be deferred. */
         boolean rotateByConstant(Insn i) {
-            return i.op == Op.SHIFT && (i.sub == Shifts.ROL || i.sub == Shifts.ROR) && i.opcode >= 0xc0
-                    && i.opcode <= 0xd1 && shiftCount(i) != 0;
+            return i.op == Op.SHIFT && (i.sub == Shifts.ROL || i.sub == Shifts.ROR) && i.src != Operand.CL
+                    && shiftCount(i) != 0;
         }
 
         /** True for the instructions this class emits itself; the others run through the interpreter. */
         boolean specialised(Insn i) {
             return switch (i.op) {
-                case Op.NOP, Op.NOP_E, Op.ALU_EG, Op.ALU_EI, Op.ALU_GE, Op.ALU_AI, Op.INC_R, Op.DEC_R, Op.INC_E,
-                     Op.DEC_E, Op.NEG, Op.NOT, Op.TEST_EG, Op.TEST_EI, Op.TEST_AI, Op.MOV_RI, Op.MOV_EG, Op.MOV_EI,
-                     Op.MOV_GE, Op.MOVZX, Op.MOVSX, Op.MOV_A_M, Op.MOV_M_A, Op.LEA, Op.PUSH_R, Op.PUSH_I, Op.PUSH_E,
-                     Op.POP_R, Op.XCHG_AR, Op.SHIFT, Op.CMOV, Op.SETCC, Op.IMUL_GE, Op.IMUL_GEI, Op.CLC, Op.STC,
-                     Op.CLD, Op.STD, Op.CMC, Op.CLI, Op.STI, Op.PUSHF, Op.JCC, Op.JMP_REL, Op.CALL_REL, Op.CALL_E,
-                     Op.RET, Op.RET_I, Op.JMP_E, Op.XCHG_EG, Op.CBW, Op.CWD, Op.LEAVE, Op.LOOP, Op.LOOPZ, Op.LOOPNZ,
-                     Op.JCXZ, Op.SAHF, Op.LAHF, Op.MUL, Op.IMUL1, Op.DIV, Op.IDIV, Op.BSF, Op.BSR, Op.BT_EI,
-                     Op.SHLD_I, Op.SHLD_CL, Op.SHRD_I, Op.SHRD_CL, Op.XADD, Op.CMPXCHG, Op.MOVS, Op.CMPS, Op.STOS,
-                     Op.LODS, Op.SCAS, Op.INS, Op.OUTS -> true;
-                case Op.BT_EG -> i.mod == 3;
+                case Op.NOP, Op.NOP_E, Op.ALU, Op.INC, Op.DEC, Op.NEG, Op.NOT, Op.TEST, Op.MOV, Op.MOVZX, Op.MOVSX,
+                     Op.LEA, Op.PUSH, Op.XCHG, Op.SHIFT, Op.CMOV, Op.SETCC, Op.IMUL2, Op.CLC, Op.STC, Op.CLD, Op.STD,
+                     Op.CMC, Op.CLI, Op.STI, Op.PUSHF, Op.JCC, Op.JMP, Op.CALL, Op.RET, Op.CBW, Op.CWD, Op.LEAVE,
+                     Op.LOOP, Op.JCXZ, Op.SAHF, Op.LAHF, Op.MUL, Op.IMUL1, Op.DIV, Op.IDIV, Op.BSF, Op.BSR, Op.SHLD,
+                     Op.SHRD, Op.XADD, Op.CMPXCHG, Op.MOVS, Op.CMPS, Op.STOS, Op.LODS, Op.SCAS, Op.INS, Op.OUTS -> true;
+                case Op.POP -> i.dst == Operand.G;
+                case Op.BT -> i.src == Operand.IMM || !i.isMem();
                 default -> false;
             };
         }
 
         /** BT/BTS/BTR/BTC: the bit number, an immediate or a register (reduced by {@link BitOps#bitOp}). */
         void bitNumber(Insn i, int size) {
-            if (i.op == Op.BT_EI) {
-                cb.loadConstant(i.imm);
-            } else {
-                readReg(i.reg, size);
-            }
+            loadOperand(i, i.src, size);
         }
 
-        /** The B operand of an E,G or E,I ALU form. */
-        void operandB(Insn i, boolean imm, int size) {
-            if (imm) {
-                cb.loadConstant(i.imm & Alu.mask(size));
-            } else {
-                readReg(i.reg, size);
-            }
-        }
-
+        /** After an instruction that wrote its destination: a memory write may have hit this block. */
         void afterWrite(Insn i, int nextOff, int k) {
-            if (i.mod != 3) {
+            if (dstReg(i) < 0) {
                 checkValid(nextOff, k + 1);
             }
         }

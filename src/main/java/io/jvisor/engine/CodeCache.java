@@ -151,8 +151,9 @@ public final class CodeCache {
             for (int k = 0; k < x.insns.length; k++) {
                 Insn i = x.insns[k];
                 boolean last = k == x.insns.length - 1;
-                boolean loop = i.op == Op.LOOP || i.op == Op.LOOPZ || i.op == Op.LOOPNZ || i.op == Op.JCXZ;
-                if (i.o32 && (i.op == Op.JCC || (last && (i.op == Op.JMP_REL || i.op == Op.CALL_REL || loop)))) {
+                boolean loop = i.op == Op.LOOP || i.op == Op.JCXZ;
+                boolean direct = i.op == Op.JCC || loop || ((i.op == Op.JMP || i.op == Op.CALL) && i.src == Operand.REL);
+                if (i.o32 && (i.op == Op.JCC || (last && direct))) {
                     total = join(list, out, pageBase, xoff + i.offset + i.len + i.imm, total);
                 }
                 if (last && (!i.endsBlock || i.op == Op.JCC || loop)) {

@@ -80,7 +80,7 @@ final class Decoder {
         if (b == 0x0f) {
             opcode = 0x100 | next8();
         }
-        int entry = MAP[opcode];
+        long entry = MAP[opcode];
         i.opcode = opcode;
         i.o32 = o32;
         i.a32 = a32;
@@ -97,8 +97,7 @@ final class Decoder {
                 i.mod = 3;
             }
             if ((entry & GROUP) != 0) {
-                int ge = GROUPS[sub(entry)][i.reg];
-                entry = (entry & ~0xffff & ~GROUP) | (ge & 0xffff) | (ge & ~0xffff);
+                entry = (entry & ~0xffffL & ~GROUP) | GROUPS[sub(entry)][i.reg];
             }
             if (i.mod != 3) {
                 defaultSs = a32 ? decodeModrm32(i) : decodeModrm16(i);
@@ -106,6 +105,9 @@ final class Decoder {
         }
         i.op = op(entry);
         i.sub = sub(entry);
+        i.dst = dst(entry);
+        i.src = src(entry);
+        i.src2 = src2(entry);
         if ((entry & REG_IN_OPCODE) != 0) {
             i.reg = opcode & 7;
         }
@@ -118,7 +120,10 @@ final class Decoder {
             case I_W -> i.imm = next16();
             case I_Z -> i.imm = o32 ? next32() : (short) next16();
             case I_V -> i.imm = o32 ? next32() : next16();
-            case I_MOFFS -> i.disp = a32 ? next32() : next16();
+            case I_MOFFS -> {   // a memory operand with only a displacement: the E operand of A0-A3
+                i.disp = a32 ? next32() : next16();
+                i.mod = 0;
+            }
             case I_PTR -> {
                 i.imm = o32 ? next32() : next16();
                 i.imm2 = next16();
@@ -134,7 +139,7 @@ final class Decoder {
             i.endsBlock = true;
         }
         // SDM: LOCK is #UD unless the instruction is lockable and its destination is memory
-        if (lock && ((entry & LOCKABLE) == 0 || !i.isMem() || (i.op == Op.ALU_EI && i.sub == 7))) {
+        if (lock && ((entry & LOCKABLE) == 0 || !i.isMem())) {
             i.op = Op.UD;
             i.endsBlock = true;
         }

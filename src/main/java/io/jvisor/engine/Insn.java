@@ -7,6 +7,8 @@ package io.jvisor.engine;
 public final class Insn {
     /** Execution id ({@link Op}) and its sub-operation (ALU op, condition code, segment, ...). */
     int op, sub;
+    /** Operand forms ({@link Operand}): where the destination and the sources are. */
+    int dst, src, src2;
     /** Raw opcode: 0x00..0xff, or 0x100 + second byte for 0F xx. */
     int opcode;
     /** Operand size in bytes: 1, 2 or 4. */
@@ -20,7 +22,8 @@ public final class Insn {
     /** Segment register of the memory operand (the default or the override). */
     int seg;
     boolean hasModrm;
-    int mod, reg, rm;
+    /** ModRM fields; without a ModRM byte mod is 3 (no memory operand), or 0 for a moffs operand. */
+    int mod = 3, reg, rm;
     /** Memory operand: base and index registers (-1 for none), scale shift, displacement. */
     int base = -1, index = -1, scale, disp;
     int imm, imm2;
@@ -28,7 +31,7 @@ public final class Insn {
     boolean endsBlock;
 
     boolean isMem() {
-        return hasModrm && mod != 3;
+        return mod != 3;
     }
 
     public int length() {
@@ -37,6 +40,7 @@ public final class Insn {
 
     @Override
     public String toString() {
-        return String.format("op=%d sub=%d opcode=%x size=%d len=%d", op, sub, opcode, size, len);
+        return String.format("op=%d sub=%d forms=%d,%d,%d opcode=%x size=%d len=%d", op, sub, dst, src, src2, opcode,
+                size, len);
     }
 }

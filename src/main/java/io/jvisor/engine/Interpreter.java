@@ -102,6 +102,48 @@ final class Interpreter {
         }
     }
 
+    /** Reads an operand of form {@code kind} ({@link Operand}); an immediate is masked to the operand size. */
+    private int operand(Insn i, int kind, int size) {
+        return switch (kind) {
+            case Operand.E -> readE(i, size);
+            case Operand.G -> c.reg(i.reg, size);
+            case Operand.ACC -> c.reg(Cpu.EAX, size);
+            case Operand.IMM -> i.imm & Alu.mask(size);
+            case Operand.ONE -> 1;
+            case Operand.CL -> r[Cpu.ECX] & 0xff;
+            case Operand.DX -> r[Cpu.EDX] & 0xffff;
+            default -> 0;
+        };
+    }
+
+    /** The destination of a read-modify-write instruction: a memory destination is proven writable first. */
+    private int loadDst(Insn i, int size) {
+        return i.dst == Operand.E ? loadRmw(i, size) : operand(i, i.dst, size);
+    }
+
+    /** Completes {@link #loadDst}. */
+    private void storeDst(Insn i, int size, int v) {
+        switch (i.dst) {
+            case Operand.E -> storeRmw(i, size, v);
+            case Operand.G -> c.setReg(i.reg, size, v);
+            default -> c.setReg(Cpu.EAX, size, v);
+        }
+    }
+
+    /** A destination that is only written (MOV, POP). */
+    private void writeDst(Insn i, int size, int v) {
+        if (i.dst == Operand.E) {
+            writeE(i, size, v);
+        } else {
+            storeDst(i, size, v);
+        }
+    }
+
+    /** The target of a near CALL or JMP: relative to the next instruction, or absolute from r/m. */
+    private int nearTarget(Insn i, int next, int size) {
+        return i.src == Operand.REL ? next + i.imm : readE(i, size);
+    }
+
     private int nextEip(Insn i, int eip) {
         int n = eip + i.len;
         return c.code32 ? n : n & 0xffff;
@@ -137,78 +179,35 @@ final class Interpreter {
         final int size = i.size;
         switch (i.op) {
             case Op.NOP, Op.NOP_E -> { }
-            case Op.ALU_EG -> {
-                int b = c.reg(i.reg, size);
+            case Op.ALU -> {
                 if (i.sub == Alu.CMP) {
-                    Alu.sub(c, size, readE(i, size), b);
+                    Alu.sub(c, size, operand(i, i.dst, size), operand(i, i.src, size));
                 } else {
-                    int a = loadRmw(i, size);
-                    storeRmw(i, size, Alu.op(c, i.sub, size, a, b));
+                    int a = loadDst(i, size);
+                    storeDst(i, size, Alu.op(c, i.sub, size, a, operand(i, i.src, size)));
                 }
             }
-            case Op.ALU_GE -> {
-                int v = Alu.op(c, i.sub, size, c.reg(i.reg, size), readE(i, size));
-                if (i.sub != Alu.CMP) {
-                    c.setReg(i.reg, size, v);
-                }
-            }
-            case Op.ALU_AI -> {
-                int v = Alu.op(c, i.sub, size, c.reg(Cpu.EAX, size), i.imm & Alu.mask(size));
-                if (i.sub != Alu.CMP) {
-                    c.setReg(Cpu.EAX, size, v);
-                }
-            }
-            case Op.ALU_EI -> {
-                int b = i.imm & Alu.mask(size);
-                if (i.sub == Alu.CMP) {
-                    Alu.sub(c, size, readE(i, size), b);
-                } else {
-                    int a = loadRmw(i, size);
-                    storeRmw(i, size, Alu.op(c, i.sub, size, a, b));
-                }
-            }
-            case Op.INC_R -> c.setReg(i.reg, size, Alu.inc(c, size, c.reg(i.reg, size)));
-            case Op.DEC_R -> c.setReg(i.reg, size, Alu.dec(c, size, c.reg(i.reg, size)));
-            case Op.INC_E -> storeRmw(i, size, Alu.inc(c, size, loadRmw(i, size)));
-            case Op.DEC_E -> storeRmw(i, size, Alu.dec(c, size, loadRmw(i, size)));
-            case Op.NOT -> storeRmw(i, size, ~loadRmw(i, size) & Alu.mask(size));
-            case Op.NEG -> storeRmw(i, size, Alu.neg(c, size, loadRmw(i, size)));
-            case Op.TEST_EG -> Alu.logic(c, size, readE(i, size) & c.reg(i.reg, size));
-            case Op.TEST_EI -> Alu.logic(c, size, readE(i, size) & i.imm);
-            case Op.TEST_AI -> Alu.logic(c, size, c.reg(Cpu.EAX, size) & i.imm);
-            case Op.PUSH_R -> c.push(size, c.reg(i.reg, size));
-            case Op.POP_R -> {
-                int v = c.pop(size);
-                c.setReg(i.reg, size, v);
-            }
-            case Op.PUSH_I -> c.push(size, i.imm);
-            case Op.PUSH_E -> c.push(size, readE(i, size));
-            case Op.POP_E -> {
-                if (i.mod == 3) {
-                    c.setReg(i.rm, size, c.pop(size));
-                } else {
+            case Op.INC -> storeDst(i, size, Alu.inc(c, size, loadDst(i, size)));
+            case Op.DEC -> storeDst(i, size, Alu.dec(c, size, loadDst(i, size)));
+            case Op.NOT -> storeDst(i, size, ~loadDst(i, size) & Alu.mask(size));
+            case Op.NEG -> storeDst(i, size, Alu.neg(c, size, loadDst(i, size)));
+            case Op.TEST -> Alu.logic(c, size, operand(i, i.dst, size) & operand(i, i.src, size));
+            case Op.PUSH -> c.push(size, operand(i, i.src, size));
+            case Op.POP -> {
+                if (i.isMem()) {
                     StackOps.popMem(c, size, i.seg, eaAfterPop(i, size));
+                } else {
+                    writeDst(i, size, c.pop(size));
                 }
             }
             case Op.PUSH_SEG -> StackOps.pushSeg(c, i.sub, size);
             case Op.POP_SEG -> StackOps.popSeg(c, i.sub, size);
-            case Op.XCHG_AR -> {
-                int a = c.reg(Cpu.EAX, size);
-                c.setReg(Cpu.EAX, size, c.reg(i.reg, size));
+            case Op.XCHG -> {
+                int a = loadDst(i, size);
+                storeDst(i, size, operand(i, i.src, size));
                 c.setReg(i.reg, size, a);
             }
-            case Op.XCHG_EG -> {
-                int a = loadRmw(i, size);
-                int b = c.reg(i.reg, size);
-                storeRmw(i, size, b);
-                c.setReg(i.reg, size, a);
-            }
-            case Op.MOV_RI -> c.setReg(i.reg, size, i.imm);
-            case Op.MOV_EG -> writeE(i, size, c.reg(i.reg, size));
-            case Op.MOV_GE -> c.setReg(i.reg, size, readE(i, size));
-            case Op.MOV_EI -> writeE(i, size, i.imm);
-            case Op.MOV_A_M -> c.setReg(Cpu.EAX, size, c.read(i.seg, i.a32 ? i.disp : i.disp & 0xffff, size));
-            case Op.MOV_M_A -> c.write(i.seg, i.a32 ? i.disp : i.disp & 0xffff, size, c.reg(Cpu.EAX, size));
+            case Op.MOV -> writeDst(i, size, operand(i, i.src, size));
             case Op.MOV_E_SREG -> writeWordE(i, Segmentation.movFromSreg(c, i.reg));
             case Op.MOV_SREG_E -> {
                 Segmentation.checkMovToSreg(i.reg);   // #UD before the operand is read
@@ -238,12 +237,11 @@ final class Interpreter {
                 int d = loadRmw(i, 2);
                 storeRmw(i, 2, SystemOps.arpl(c, d, c.reg(i.reg, 2)));
             }
-            case Op.IMUL_GEI -> c.setReg(i.reg, size, MulDiv.imul(c, size, readE(i, size), i.imm));
-            case Op.IMUL_GE -> c.setReg(i.reg, size, MulDiv.imul(c, size, c.reg(i.reg, size), readE(i, size)));
-            case Op.MUL -> MulDiv.mul(c, size, readE(i, size));
-            case Op.IMUL1 -> MulDiv.imul1(c, size, readE(i, size));
-            case Op.DIV -> MulDiv.div(c, size, readE(i, size));
-            case Op.IDIV -> MulDiv.idiv(c, size, readE(i, size));
+            case Op.IMUL2 -> c.setReg(i.reg, size, MulDiv.imul(c, size, operand(i, i.src, size), operand(i, i.src2, size)));
+            case Op.MUL -> MulDiv.mul(c, size, operand(i, i.src, size));
+            case Op.IMUL1 -> MulDiv.imul1(c, size, operand(i, i.src, size));
+            case Op.DIV -> MulDiv.div(c, size, operand(i, i.src, size));
+            case Op.IDIV -> MulDiv.idiv(c, size, operand(i, i.src, size));
             case Op.CBW -> Alu.cbw(c, i.o32);
             case Op.CWD -> Alu.cwd(c, i.o32);
             case Op.SAHF -> SystemOps.sahf(c);
@@ -265,21 +263,17 @@ final class Interpreter {
                 }
             }
             case Op.SHIFT -> {
-                int count = switch (i.opcode) {
-                    case 0xc0, 0xc1 -> i.imm;
-                    case 0xd0, 0xd1 -> 1;
-                    default -> r[Cpu.ECX] & 0xff;
-                };
-                int a = loadRmw(i, size);
-                storeRmw(i, size, Shifts.op(c, i.sub, size, a, count));
+                int count = operand(i, i.src, size);
+                int a = loadDst(i, size);
+                storeDst(i, size, Shifts.op(c, i.sub, size, a, count));
             }
-            case Op.SHLD_I, Op.SHLD_CL -> {
-                int a = loadRmw(i, size);
-                storeRmw(i, size, Shifts.shld(c, size, a, c.reg(i.reg, size), i.op == Op.SHLD_I ? i.imm : r[Cpu.ECX] & 0xff));
+            case Op.SHLD -> {
+                int a = loadDst(i, size);
+                storeDst(i, size, Shifts.shld(c, size, a, operand(i, i.src, size), operand(i, i.src2, size)));
             }
-            case Op.SHRD_I, Op.SHRD_CL -> {
-                int a = loadRmw(i, size);
-                storeRmw(i, size, Shifts.shrd(c, size, a, c.reg(i.reg, size), i.op == Op.SHRD_I ? i.imm : r[Cpu.ECX] & 0xff));
+            case Op.SHRD -> {
+                int a = loadDst(i, size);
+                storeDst(i, size, Shifts.shrd(c, size, a, operand(i, i.src, size), operand(i, i.src2, size)));
             }
             case Op.JCC -> {
                 if (c.condition(i.sub)) {
@@ -287,29 +281,20 @@ final class Interpreter {
                     return;
                 }
             }
-            case Op.JMP_REL -> {
-                c.eip = branch(next + i.imm, i.o32);
+            case Op.JMP -> {
+                c.eip = branch(nearTarget(i, next, size), i.o32);
                 return;
             }
-            case Op.CALL_REL -> {
-                Branch.call(c, size, i.o32, next + i.imm, next);
+            case Op.CALL -> {
+                Branch.call(c, size, i.o32, nearTarget(i, next, size), next);
                 return;
             }
-            case Op.CALL_E -> {
-                Branch.call(c, size, i.o32, readE(i, size), next);
+            case Op.RET -> {
+                Branch.ret(c, size, i.o32, operand(i, i.src, size));
                 return;
             }
-            case Op.JMP_E -> {
-                c.eip = branch(readE(i, size), i.o32);
-                return;
-            }
-            case Op.RET, Op.RET_I -> {
-                Branch.ret(c, size, i.o32, i.op == Op.RET_I ? i.imm : 0);
-                return;
-            }
-            case Op.LOOP, Op.LOOPZ, Op.LOOPNZ -> {
-                int kind = i.op == Op.LOOP ? Branch.LOOP : i.op == Op.LOOPZ ? Branch.LOOPZ : Branch.LOOPNZ;
-                if (Branch.loop(c, kind, i.a32, i.o32, next + i.imm)) {
+            case Op.LOOP -> {
+                if (Branch.loop(c, i.sub, i.a32, i.o32, next + i.imm)) {
                     return;
                 }
             }
@@ -318,20 +303,20 @@ final class Interpreter {
                     return;
                 }
             }
-            case Op.JMPF_AP -> {
-                FarTransfer.jmpFar(c, i.imm2, i.imm, i.o32, next);
+            case Op.JMPF, Op.CALLF -> {
+                if (i.src == Operand.IMM) {   // the pointer is in the instruction (EA, 9A)
+                    if (i.op == Op.JMPF) {
+                        FarTransfer.jmpFar(c, i.imm2, i.imm, i.o32, next);
+                    } else {
+                        FarTransfer.callFar(c, i.imm2, i.imm, i.o32, next);
+                    }
+                } else {
+                    FarTransfer.farIndirect(c, i.op == Op.CALLF, i.seg, ea(i), size, i.o32, next);
+                }
                 return;
             }
-            case Op.CALLF_AP -> {
-                FarTransfer.callFar(c, i.imm2, i.imm, i.o32, next);
-                return;
-            }
-            case Op.JMPF_E, Op.CALLF_E -> {
-                FarTransfer.farIndirect(c, i.op == Op.CALLF_E, i.seg, ea(i), size, i.o32, next);
-                return;
-            }
-            case Op.RETF, Op.RETF_I -> {
-                FarTransfer.retFar(c, i.o32, i.op == Op.RETF_I ? i.imm : 0);
+            case Op.RETF -> {
+                FarTransfer.retFar(c, i.o32, operand(i, i.src, size));
                 return;
             }
             case Op.IRET -> {
@@ -363,10 +348,8 @@ final class Interpreter {
             }
             case Op.WAIT -> X87.fwait(c);
             case Op.FXSAVE, Op.FXRSTOR -> X87.fxsaveOrRestore(c, i.op == Op.FXRSTOR, i.seg, ea(i));
-            case Op.IN_I -> c.setReg(Cpu.EAX, size, SystemOps.in(c, i.imm, size));
-            case Op.OUT_I -> SystemOps.out(c, i.imm, size, c.reg(Cpu.EAX, size));
-            case Op.IN_D -> c.setReg(Cpu.EAX, size, SystemOps.in(c, r[Cpu.EDX] & 0xffff, size));
-            case Op.OUT_D -> SystemOps.out(c, r[Cpu.EDX] & 0xffff, size, c.reg(Cpu.EAX, size));
+            case Op.IN -> c.setReg(Cpu.EAX, size, SystemOps.in(c, operand(i, i.src, size), size));
+            case Op.OUT -> SystemOps.out(c, operand(i, i.dst, size), size, operand(i, i.src, size));
             case Op.HLT -> SystemOps.hlt(c);
             case Op.CMOV -> {
                 int v = readE(i, size);
@@ -375,10 +358,10 @@ final class Interpreter {
                 }
             }
             case Op.SETCC -> writeE(i, 1, c.condition(i.sub) ? 1 : 0);
-            case Op.BT_EG, Op.BT_EI -> {
-                int bit = i.op == Op.BT_EI ? i.imm : c.reg(i.reg, size);
+            case Op.BT -> {
+                int bit = operand(i, i.src, size);
                 // a register bit offset may address beyond a memory operand
-                int off = i.mod == 3 ? 0 : i.op == Op.BT_EI ? ea(i) : BitOps.memOperandOffset(size, bit, ea(i), i.a32);
+                int off = i.mod == 3 ? 0 : i.src == Operand.IMM ? ea(i) : BitOps.memOperandOffset(size, bit, ea(i), i.a32);
                 if (i.sub == BitOps.BT) {
                     BitOps.bitOp(c, BitOps.BT, size, readEAt(i, off, size), bit);
                 } else {
