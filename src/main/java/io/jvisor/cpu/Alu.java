@@ -139,6 +139,22 @@ public final class Alu {
         }
     }
 
+    /** NOT: the one's complement; no flag changes. */
+    public static int not(int size, int a) {
+        return ~a & mask(size);
+    }
+
+    /** SALC (undocumented D6): AL = 0xFF if CF is set, else 0; no flag changes. */
+    public static void salc(Cpu c) {
+        c.setReg8(0, c.cf() ? 0xff : 0);
+    }
+
+    /** XLAT: AL = the byte at seg:[(E)BX + AL], the offset wrapped to the address size. */
+    public static void xlat(Cpu c, boolean a32, int seg) {
+        int off = c.r[Cpu.EBX] + c.reg8(0);
+        c.setReg8(0, c.read8(seg, a32 ? off : off & 0xffff));
+    }
+
     /** NEG: 0 - a; CF is set unless the operand was zero. */
     public static int neg(Cpu c, int size, int a) {
         return sub(c, size, 0, a);

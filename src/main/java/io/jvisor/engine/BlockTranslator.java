@@ -832,9 +832,9 @@ final class BlockTranslator {
                 case Op.NOT -> {
                     rmwBegin(i, size);
                     rmwStorePrefix(i, size);
+                    cb.loadConstant(size);
                     rmwLoad(i, size);
-                    cb.loadConstant(Alu.mask(size));
-                    cb.ixor();
+                    cb.invokestatic(CD_ALU, "not", I_II);
                     rmwStore(i, size);
                     afterWrite(i, nextOff, k);
                 }

@@ -189,7 +189,7 @@ final class Interpreter {
             }
             case Op.INC -> storeDst(i, size, Alu.inc(c, size, loadDst(i, size)));
             case Op.DEC -> storeDst(i, size, Alu.dec(c, size, loadDst(i, size)));
-            case Op.NOT -> storeDst(i, size, ~loadDst(i, size) & Alu.mask(size));
+            case Op.NOT -> storeDst(i, size, Alu.not(size, loadDst(i, size)));
             case Op.NEG -> storeDst(i, size, Alu.neg(c, size, loadDst(i, size)));
             case Op.TEST -> Alu.logic(c, size, operand(i, i.dst, size) & operand(i, i.src, size));
             case Op.PUSH -> c.push(size, operand(i, i.src, size));
@@ -225,7 +225,7 @@ final class Interpreter {
             case Op.AAS -> Bcd.aas(c);
             case Op.AAM -> Bcd.aam(c, i.imm);
             case Op.AAD -> Bcd.aad(c, i.imm);
-            case Op.SALC -> c.setReg8(0, c.cf() ? 0xff : 0);
+            case Op.SALC -> Alu.salc(c);
             case Op.PUSHA -> StackOps.pusha(c, size);
             case Op.POPA -> StackOps.popa(c, size);
             case Op.BOUND -> {
@@ -338,10 +338,7 @@ final class Interpreter {
             }
             case Op.ENTER -> StackOps.enter(c, size, i.imm, i.imm2);
             case Op.LEAVE -> StackOps.leave(c, size);
-            case Op.XLAT -> {
-                int a = (i.a32 ? r[Cpu.EBX] : r[Cpu.EBX] & 0xffff) + c.reg8(0);
-                c.setReg8(0, c.read8(i.seg, i.a32 ? a : a & 0xffff));
-            }
+            case Op.XLAT -> Alu.xlat(c, i.a32, i.seg);
             case Op.ESC -> {
                 int modrm = (i.mod << 6) | (i.reg << 3) | i.rm;
                 X87.execute(c, 0xd8 + i.sub, modrm, i.seg, i.mod == 3 ? 0 : ea(i), i.o32);
