@@ -39,8 +39,32 @@ final class Block {
     void invalidate() {
         VALID.setVolatile(this, false);
     }
-    /** How often the block has been entered by the interpreter (the translator's hotness count). */
+    /**
+     * Guest instructions per hotness window (2^bits): a block's entry count halves for each
+     * window that passes, so code that runs now and then over a long time (a fork's kernel
+     * paths, a program's start-up) stays in the interpreter, where it costs less than being
+     * translated and compiled, while code hot now reaches the threshold.
+     */
+    static final int HOT_WINDOW_BITS = Integer.getInteger("jvisor.jit.windowBits", 24);
+    /** How often the block has been entered by the interpreter, decayed (the translator's hotness count). */
     long entries;
+    /** The hotness window of the last entry (guest instructions {@code >>> HOT_WINDOW_BITS}). */
+    private long window;
+
+    /**
+     * Counts an entry by the interpreter when the entering vCPU has retired {@code now}
+     * instructions; true exactly when the count reaches {@code threshold}. Racy between vCPUs
+     * by design: it is a heuristic, and each vCPU's count is close to the others'.
+     */
+    boolean countEntry(long now, int threshold) {
+        long w = now >>> HOT_WINDOW_BITS;
+        long age = w - window;
+        if (age != 0) {
+            window = w;
+            entries = age < 0 || age >= 63 ? 0 : entries >>> age;
+        }
+        return entries++ == threshold;
+    }
     /** Its tier-1 code once translated (published by the translator thread), else null. */
     volatile Translation translation;
     /** Set when the block was handed to the translator (vCPU thread; reset on eviction). */

@@ -233,7 +233,7 @@ public final class ExecutionEngine {
 
     private void runBlock(Block b, long stopAt) {
         Translation t = b.translation;
-        if (t == null && translator != null && b.entries++ == translator.threshold() && b.key >= 0) {
+        if (t == null && translator != null && b.countEntry(cpu.instructions, translator.threshold()) && b.key >= 0) {
             translator.request(cache.region(b), cpu.flatSegs);
             t = b.translation;
         }
