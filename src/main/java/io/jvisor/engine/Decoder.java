@@ -89,7 +89,6 @@ final class Decoder {
         boolean defaultSs = false;
         if ((entry & MODRM) != 0) {
             int m = next8();
-            i.hasModrm = true;
             i.mod = m >>> 6;
             i.reg = (m >>> 3) & 7;
             i.rm = m & 7;

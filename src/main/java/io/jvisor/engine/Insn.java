@@ -21,7 +21,6 @@ public final class Insn {
     boolean lock;
     /** Segment register of the memory operand (the default or the override). */
     int seg;
-    boolean hasModrm;
     /** ModRM fields; without a ModRM byte mod is 3 (no memory operand), or 0 for a moffs operand. */
     int mod = 3, reg, rm;
     /** Memory operand: base and index registers (-1 for none), scale shift, displacement. */
