@@ -111,15 +111,19 @@ public final class VirtualMachine implements AutoCloseable {
         engine.requestStop();
     }
 
-    /** Validates the configuration, reads the images, builds the VM and loads the guest. */
     /**
      * Guest RAM lives on the Java heap: refuse a size the heap cannot hold before anything
      * is allocated, rather than failing half-way with an OutOfMemoryError.
      */
     private static void checkHeapRoom(long ramBytes) throws BootException {
         Runtime rt = Runtime.getRuntime();
-        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
         long margin = 64L << 20;   // the VM's own structures: code cache, translations, devices
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (ramBytes + margin > free) {
+            // the heap's "used" includes garbage (an embedding service's, a previous VM's): collect before refusing
+            System.gc();
+            free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        }
         if (ramBytes + margin > free) {
             throw new BootException(String.format("%d MiB of guest RAM do not fit in the Java heap (%d MiB free of"
                     + " at most %d MiB); give the JVM more, e.g. JAVA_OPTS=-Xmx%dm", ramBytes >> 20, free >> 20,
@@ -127,6 +131,7 @@ public final class VirtualMachine implements AutoCloseable {
         }
     }
 
+    /** Validates the configuration, reads the images, builds the VM and loads the guest. */
     public static VirtualMachine create(VmConfig config, OutputStream stdout, Consumer<String> log)
             throws BootException {
         if (config.memoryBytes() < (2 << 20) || config.memoryBytes() > PhysicalMemory.MAX_RAM
