@@ -152,8 +152,8 @@ public final class CodeCache {
                 Insn i = x.insns[k];
                 boolean last = k == x.insns.length - 1;
                 boolean loop = i.op == Op.LOOP || i.op == Op.JCXZ;
-                boolean direct = i.op == Op.JCC || loop || ((i.op == Op.JMP || i.op == Op.CALL) && i.src == Operand.REL);
-                if (i.o32 && (i.op == Op.JCC || (last && direct))) {
+                // Jcc, LOOPcc, JCXZ and the relative JMP and CALL: targets known at decoding
+                if (i.o32 && i.src == Operand.REL && (i.op == Op.JCC || last)) {
                     total = join(list, out, pageBase, xoff + i.offset + i.len + i.imm, total);
                 }
                 if (last && (!i.endsBlock || i.op == Op.JCC || loop)) {
