@@ -22,6 +22,7 @@
 ; CHECK_EQ/EXPECT_FAULT, console output): guests/tests/lib.inc.
 
 %define TEST_NAME "demo"
+%define NO_START_LINE               ; the demo prints its own banner
 %include "lib.inc"
 
 USER_DONE    equ 0x600D                 ; EAX a user process returns with when it finished

@@ -28,7 +28,7 @@ public final class LinuxLoader {
     static final int BOOT_CS = 0x10, BOOT_DS = 0x18;
 
     // setup header offsets (in the bzImage file and in the zero page)
-    static final int SETUP_SECTS = 0x1f1, BOOT_FLAG = 0x1fe, JUMP = 0x200, HEADER = 0x202, VERSION = 0x206,
+    static final int SETUP_SECTS = 0x1f1, SYSSIZE = 0x1f4, KERNEL_VERSION = 0x20e, BOOT_FLAG = 0x1fe, JUMP = 0x200, HEADER = 0x202, VERSION = 0x206,
             TYPE_OF_LOADER = 0x210, LOADFLAGS = 0x211, CODE32_START = 0x214, RAMDISK_IMAGE = 0x218,
             RAMDISK_SIZE = 0x21c, HEAP_END_PTR = 0x224, CMD_LINE_PTR = 0x228, INITRD_ADDR_MAX = 0x22c,
             CMDLINE_SIZE = 0x238, INIT_SIZE = 0x260;
@@ -65,6 +65,12 @@ public final class LinuxLoader {
                     + " bytes but the file has only " + image.length);
         }
         int kernelSize = image.length - kernelOffset;
+        // syssize (protocol 2.04+): the protected-mode kernel's size in 16-byte paragraphs
+        long sysBytes = (u32(image, SYSSIZE) & 0xffffffffL) * 16;
+        if (sysBytes > kernelSize) {
+            throw new BootException(String.format("truncated bzImage: its header says the protected-mode kernel is "
+                    + "%,d bytes, but the file holds only %,d after the setup code", sysBytes, kernelSize));
+        }
         long ram = mem.ramSize();
         long initSize = version >= 0x020a ? u32(image, INIT_SIZE) & 0xffffffffL : 0;
         long kernelEnd = KERNEL_ADDR + Math.max(kernelSize, initSize);
@@ -139,6 +145,29 @@ public final class LinuxLoader {
         java.util.Arrays.fill(cpu.r, 0);
         cpu.r[Cpu.ESI] = ZERO_PAGE;
         cpu.eip = u32(image, CODE32_START);
+    }
+
+    /**
+     * The kernel's version string from the setup header (kernel_version, protocol 2.00+: an
+     * offset from 0x200 into the setup code), e.g. "6.1.0-28-686 (debian-kernel@...) #1 SMP ...",
+     * or null if the image has none.
+     */
+    public static String kernelVersion(byte[] image) {
+        if (!isBzImage(image)) {
+            return null;
+        }
+        int ptr = u16(image, KERNEL_VERSION);
+        int at = 0x200 + ptr;
+        int setupEnd = ((image[SETUP_SECTS] & 0xff) + 1) * 512;
+        if (ptr == 0 || at >= Math.min(image.length, setupEnd)) {
+            return null;
+        }
+        int end = at;
+        while (end < image.length && end < at + 256 && image[end] != 0) {
+            end++;
+        }
+        String v = new String(image, at, end - at, StandardCharsets.ISO_8859_1).strip();
+        return v.isEmpty() || !v.chars().allMatch(c -> c >= 0x20 && c < 0x7f) ? null : v;
     }
 
     private static int u16(byte[] b, int off) {

@@ -266,7 +266,8 @@ public final class MultibootLoader {
                     u32(b, off + 24), u32(b, off + 28));
         }
         throw new BootException(sawMagic ? "multiboot header checksum is wrong"
-                : "no multiboot header (magic 0x1BADB002) in the first 8 KiB of the image");
+                : "neither a Linux bzImage (no setup header) nor a multiboot kernel (no multiboot header, magic "
+                        + "0x1BADB002, in its first 8 KiB)");
     }
 
     // =====================================================================================

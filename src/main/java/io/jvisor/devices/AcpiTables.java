@@ -40,6 +40,10 @@ import java.util.List;
  *                 Package (4) { 0xSSSSFFFF, pin, 0, irq }, ...
  *             })
  *         }
+ *         Device (PEVT) {                               // only with the pvpanic device
+ *             Name (_HID, "QEMU0001")
+ *             Name (_CRS, ResourceTemplate () { IO (Decode16, 0x505, 0x505, 1, 1) })
+ *         }
  *     }
  * }
  * </pre>
@@ -98,12 +102,19 @@ public final class AcpiTables {
     }
 
     private final long pciHoleStart;
+    private final boolean pvpanic;
 
     /**
      * Tables for a machine with {@code ramBelow4g} bytes of RAM from address 0: the PCI memory
      * window in the DSDT runs from there to {@link #PCI_HOLE_END}.
      */
     public AcpiTables(long ramBelow4g) {
+        this(ramBelow4g, false);
+    }
+
+    /** As {@link #AcpiTables(long)}; with {@code pvpanic} the DSDT also declares QEMU's pvpanic device (PvPanic). */
+    public AcpiTables(long ramBelow4g, boolean pvpanic) {
+        this.pvpanic = pvpanic;
         if (ramBelow4g <= 0x100000 || ramBelow4g > PCI_HOLE_END) {
             throw new IllegalArgumentException("RAM size out of range: " + ramBelow4g);
         }
@@ -276,7 +287,11 @@ public final class AcpiTables {
                                 Aml.name("_HID", Aml.eisaId("PNP0A03")),
                                 Aml.name("_UID", Aml.integer(0)),
                                 Aml.name("_CRS", Aml.buffer(rootBridgeResources())),
-                                Aml.name("_PRT", routingTable()))));
+                                Aml.name("_PRT", routingTable())),
+                        pvpanic ? Aml.device("PEVT",
+                                Aml.name("_HID", Aml.string("QEMU0001")),
+                                Aml.name("_CRS", Aml.buffer(Aml.concat(Res.io16(PvPanic.PORT, 1), Res.end()))))
+                                : new byte[0]));
         byte[] b = header("DSDT", HEADER_LENGTH + aml.length, DSDT_REVISION);
         put(b, HEADER_LENGTH, aml);
         return finish(b);
@@ -395,6 +410,7 @@ public final class AcpiTables {
         public static final int WORD_PREFIX = 0x0b;
         public static final int DWORD_PREFIX = 0x0c;
         public static final int QWORD_PREFIX = 0x0e;
+        public static final int STRING_PREFIX = 0x0d;
         public static final int NAME_OP = 0x08;
         public static final int SCOPE_OP = 0x10;
         public static final int BUFFER_OP = 0x11;
@@ -517,6 +533,15 @@ public final class AcpiTables {
         /** Name(name, object). */
         public static byte[] name(String name, byte[] object) {
             return concat(new byte[] {NAME_OP}, nameString(name), object);
+        }
+
+        /** A string constant: StringPrefix, ASCII, NUL. */
+        public static byte[] string(String s) {
+            byte[] a = s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            byte[] b = new byte[a.length + 2];
+            b[0] = STRING_PREFIX;
+            System.arraycopy(a, 0, b, 1, a.length);
+            return b;
         }
 
         /** Package(n){elements}: at most 255 elements. */

@@ -12,6 +12,7 @@ import io.jvisor.devices.PciHostBridge;
 import io.jvisor.devices.Pit8254;
 import io.jvisor.devices.PortA92;
 import io.jvisor.devices.PostCodes;
+import io.jvisor.devices.PvPanic;
 import io.jvisor.devices.Rtc146818;
 import io.jvisor.devices.TimedDevice;
 import io.jvisor.devices.Uart16550;
@@ -29,7 +30,7 @@ import java.util.function.IntConsumer;
  * The PC the guest sees: the 8259 pair, the 8254 with port 0x61, the MC146818 RTC/CMOS,
  * a 16550A on COM1, the i8042 and port 0x92, a PCI host bridge, ACPI tables with the PM
  * block and the reset register, and the test ports (0xe9 debug console, 0xf4 debug exit,
- * 0x80/0x190 POST codes). It owns the wiring of interrupt lines; the VM drives its time.
+ * 0x80/0x190 POST codes; QEMU's pvpanic at 0x505 when asked for). It owns the wiring of interrupt lines; the VM drives its time.
  */
 final class PcPlatform {
     /** What the guest asked the machine to do. */
@@ -39,6 +40,9 @@ final class PcPlatform {
         void reset();
 
         void debugExit(int status);
+
+        /** The guest reported a panic through the pvpanic device. */
+        void panic();
     }
 
     final DualPic pic = new DualPic();
@@ -57,7 +61,7 @@ final class PcPlatform {
     private boolean a20FromKbc = true, a20From92;
 
     PcPlatform(PhysicalMemory mem, IoBus io, VmClock clock, OutputStream serialOut, OutputStream debugOut,
-               Power power, Consumer<String> log, Consumer<Boolean> a20) {
+               Power power, Consumer<String> log, Consumer<Boolean> a20, boolean pvpanic) {
         // the chipset opens A20 when either the i8042 output port or port 0x92 asks for it
         IntConsumer kbcA20 = on -> {
             a20FromKbc = on != 0;
@@ -94,7 +98,10 @@ final class PcPlatform {
         PostCodes post = new PostCodes(log);
         io.register(0x80, 1, post);
         io.register(0x190, 1, post);
-        acpiLayout = new AcpiTables(mem.ramSize()).install(mem);
+        if (pvpanic) {
+            io.register(PvPanic.PORT, 1, new PvPanic(power::panic));
+        }
+        acpiLayout = new AcpiTables(mem.ramSize(), pvpanic).install(mem);
         timed = new TimedDevice[] {pit, rtc, com1, kbc, acpi};
     }
 

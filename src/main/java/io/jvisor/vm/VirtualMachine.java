@@ -1,6 +1,7 @@
 package io.jvisor.vm;
 
 import io.jvisor.boot.BootException;
+import io.jvisor.boot.RomImage;
 import io.jvisor.boot.LinuxLoader;
 import io.jvisor.boot.MultibootLoader;
 import io.jvisor.cpu.Cpu;
@@ -55,11 +56,20 @@ public final class VirtualMachine implements AutoCloseable {
     private volatile boolean resetRequested;
     /** A multiboot test kernel: a triple fault is reported as a failure, not turned into a reset. */
     private boolean multiboot;
+    /** What was booted, for the operator: "Linux 6.1.0-28-686 (bzImage ...), initrd ...". */
+    private String bootDescription = "";
+    /** Watches the serial console for Linux's panic line. */
+    private final PanicWatch panicWatch;
+    /** VM time at which the panic line was seen (the guest gets a moment to finish its report), or -1. */
+    private long panicSeenAt = -1;
+    /** How long a panicked guest may go on printing (its stack dump) before the VM is ended: 1 s of VM time. */
+    static final long PANIC_GRACE_NANOS = 1_000_000_000L;
 
     private VirtualMachine(VmConfig config, OutputStream serialOut, OutputStream debugOut, Consumer<String> log,
                            byte[] biosImage) {
         this.config = config;
         this.biosImage = biosImage;
+        this.panicWatch = new PanicWatch(serialOut);
         this.mem = new PhysicalMemory(config.memoryBytes());
         this.cpu = new Cpu(mem, io);
         if (config.deterministicClock()) {
@@ -73,7 +83,7 @@ public final class VirtualMachine implements AutoCloseable {
         this.code = new CodeCache(mem, config.engine());
         this.engine = new ExecutionEngine(cpu, code);
         io.setLog(log);
-        platform = new PcPlatform(mem, io, clock, serialOut, debugOut, new PcPlatform.Power() {
+        platform = new PcPlatform(mem, io, clock, panicWatch, debugOut, new PcPlatform.Power() {
             @Override
             public void powerOff() {
                 end(0, "guest powered off", false);
@@ -88,7 +98,12 @@ public final class VirtualMachine implements AutoCloseable {
             public void debugExit(int status) {
                 end(status, "guest wrote to the debug-exit port", false);
             }
-        }, log, enabled -> cpu.setA20(enabled));
+
+            @Override
+            public void panic() {
+                end(VmExitStatus.PANIC, "guest kernel panic (reported through the pvpanic device)", false);
+            }
+        }, log, enabled -> cpu.setA20(enabled), config.pvpanic());
         cpu.interrupts = platform.pic;
         cpu.fpu.ferr = platform.fpuError::ferr;   // CR0.NE = 0: x87 errors reach the guest as IRQ 13
         cpu.tscSource = clock::nanos;   // a 1 GHz TSC on the VM's clock
@@ -145,9 +160,8 @@ public final class VirtualMachine implements AutoCloseable {
         checkHeapRoom(config.memoryBytes());
         byte[] kernel = config.kernel() == null ? null : readImage(config.kernel(), "kernel");
         byte[] bios = config.bios() == null ? null : readImage(config.bios(), "BIOS image");
-        if (bios != null && (bios.length == 0 || bios.length > (1 << 20) || (bios.length & 0xffff) != 0
-                && bios.length > 0x10000)) {
-            throw new BootException(config.bios() + ": a BIOS image must be 64 KiB or a multiple of 64 KiB up to 1 MiB");
+        if (bios != null) {
+            RomImage.validate(bios, config.bios().toString());
         }
         List<MultibootLoader.Module> modules = new ArrayList<>();
         for (Path p : config.modules()) {
@@ -167,21 +181,52 @@ public final class VirtualMachine implements AutoCloseable {
         if (debugOut != stdout) {
             vm.opened.add(debugOut);
         }
+        vm.bootDescription = describe(config, kernel, bios, linux);
         try {
             if (linux) {
                 LinuxLoader.load(vm.mem, vm.cpu, kernel, modules.isEmpty() ? null : modules.get(0).data(),
                         config.cmdline());
             } else if (kernel != null) {
                 vm.multiboot = true;
-                MultibootLoader.load(vm.mem, vm.cpu, kernel, config.cmdline() == null ? "" : config.cmdline(), modules);
+                // as GRUB and QEMU: the kernel's file name is the command line's first word (argv[0])
+                String args = config.cmdline() == null ? "" : config.cmdline();
+                String cmdline = args.isEmpty() ? config.kernel().toString() : config.kernel() + " " + args;
+                MultibootLoader.load(vm.mem, vm.cpu, kernel, cmdline, modules);
             } else {
                 vm.mapBios();
             }
-        } catch (BootException | RuntimeException e) {
+        } catch (BootException e) {
+            vm.close();
+            throw config.kernel() != null && !e.getMessage().startsWith("the ")
+                    ? new BootException("kernel " + config.kernel() + ": " + e.getMessage()) : e;
+        } catch (RuntimeException e) {
             vm.close();
             throw e;
         }
         return vm;
+    }
+
+    private static String describe(VmConfig config, byte[] kernel, byte[] bios, boolean linux) {
+        if (bios != null) {
+            return "ROM " + config.bios() + " (" + (bios.length >> 10) + " KiB)";
+        }
+        StringBuilder b = new StringBuilder();
+        if (linux) {
+            String v = LinuxLoader.kernelVersion(kernel);
+            b.append("Linux ").append(v == null ? "kernel" : v.split(" ")[0]).append(" (").append(config.kernel())
+                    .append(')');
+        } else {
+            b.append("multiboot kernel ").append(config.kernel());
+        }
+        for (Path p : config.modules()) {
+            b.append(linux ? ", initrd " : ", module ").append(p);
+        }
+        return b.toString();
+    }
+
+    /** What this VM boots, in a few words: "Linux 6.1.0-28-686 (guest/bzImage), initrd guest/initrd.gz". */
+    public String bootDescription() {
+        return bootDescription;
     }
 
     private static OutputStream open(Path p, OutputStream fallback, String what) throws BootException {
@@ -191,7 +236,7 @@ public final class VirtualMachine implements AutoCloseable {
         try {
             return new BufferedOutputStream(Files.newOutputStream(p));
         } catch (IOException e) {
-            throw new BootException("cannot open " + what + " file " + p + ": " + e.getMessage());
+            throw new BootException("cannot open " + what + " file " + p + ": " + IoErrors.reason(e));
         }
     }
 
@@ -202,7 +247,7 @@ public final class VirtualMachine implements AutoCloseable {
             }
             return Files.readAllBytes(p);
         } catch (IOException e) {
-            throw new BootException("cannot read " + what + " " + p + ": " + e.getMessage());
+            throw new BootException("cannot read " + what + " " + p + ": " + IoErrors.reason(e));
         }
     }
 
@@ -237,9 +282,14 @@ public final class VirtualMachine implements AutoCloseable {
         return platform.com1;
     }
 
-    /** Ends the VM from another thread (operator stop, Ctrl-A X). */
+    /** Ends the VM from another thread (operator stop, Ctrl-A X) with a clean status. */
     public void stop(String reason) {
-        end(0, reason, false);
+        end(VmExitStatus.CLEAN, reason, false);
+    }
+
+    /** Ends the VM from another thread with the given status (a {@link VmExitStatus} constant). */
+    public void stop(int status, String reason) {
+        end(status, reason, false);
     }
 
     /** Runs the guest until it ends; returns how. */
@@ -250,6 +300,21 @@ public final class VirtualMachine implements AutoCloseable {
                 long now = clock.nanos();
                 platform.advance(now);
                 ExecutionEngine.Exit exit = runSlice(now);
+                if (panicWatch.reason() != null && exit != ExecutionEngine.Exit.INTERNAL_ERROR) {
+                    if (panicSeenAt < 0) {
+                        panicSeenAt = clock.nanos();
+                    }
+                    // ended at once when the guest resets, halts for good or stops; else after a grace period
+                    boolean over = exit != ExecutionEngine.Exit.BUDGET && exit != ExecutionEngine.Exit.HALTED
+                            || exit == ExecutionEngine.Exit.HALTED && !cpu.interruptsEnabled()
+                            || clock.nanos() - panicSeenAt >= PANIC_GRACE_NANOS;
+                    boolean stoppedOtherwise = exit == ExecutionEngine.Exit.STOPPED && !resetRequested
+                            && exitStatus >= 0;
+                    if (over && !stoppedOtherwise) {
+                        return new VmExitStatus(VmExitStatus.PANIC, "guest kernel panic: " + panicWatch.reason(),
+                                "");
+                    }
+                }
                 switch (exit) {
                     case BUDGET -> { }
                     case STOPPED -> {

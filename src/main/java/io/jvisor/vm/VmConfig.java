@@ -19,10 +19,19 @@ import java.util.List;
  * @param serial      where COM1 output goes: a file, or null for standard output
  * @param deterministicClock VM time from instructions retired (1 ns each) instead of the host clock
  * @param engine      the execution tier (interpreter, or translator with its settings)
+ * @param name        the VM's name for messages and the monitor (QEMU's -name), or null
+ * @param pvpanic     offer QEMU's pvpanic device (I/O port 0x505, ACPI "QEMU0001")
  */
 public record VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
-                       boolean noReboot, Path serial, boolean deterministicClock, EngineOptions engine) {
+                       boolean noReboot, Path serial, boolean deterministicClock, EngineOptions engine, String name,
+                       boolean pvpanic) {
     public static final long DEFAULT_MEMORY = 128L << 20;
+
+    public VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
+                    boolean noReboot, Path serial, boolean deterministicClock, EngineOptions engine) {
+        this(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock, engine,
+                null, false);
+    }
 
     /** With the engine the system properties choose ({@link EngineOptions#fromSystemProperties()}). */
     public VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
@@ -32,7 +41,18 @@ public record VmConfig(long memoryBytes, Path kernel, List<Path> modules, String
     }
 
     public VmConfig withEngine(EngineOptions e) {
-        return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock, e);
+        return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock, e,
+                name, pvpanic);
+    }
+
+    public VmConfig withName(String n) {
+        return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock,
+                engine, n, pvpanic);
+    }
+
+    public VmConfig withPvpanic(boolean on) {
+        return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock,
+                engine, name, on);
     }
 
     public VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,

@@ -1,0 +1,117 @@
+package io.jvisor.vm;
+
+import io.jvisor.boot.BootException;
+
+import java.io.OutputStream;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Runs one configured VM to its end, as a PC's power cycle does: a guest reset builds the VM
+ * afresh from the same configuration (unless {@link VmConfig#noReboot()}), and everything
+ * outside the VM (the console, the monitor, signal handlers) stays attached to the
+ * supervisor across resets.
+ *
+ * <p>A guest that resets again and again, each time within its first
+ * {@link #RESET_LOOP_INSTRUCTIONS} instructions (a kernel that cannot run on this machine, a
+ * ROM that triple-faults), is stopped after {@link #RESET_LOOP_COUNT} such resets with
+ * {@link VmExitStatus#RESET_LOOP} instead of looping silently forever.
+ */
+public final class VmSupervisor {
+    public static final int RESET_LOOP_COUNT = 5;
+    public static final long RESET_LOOP_INSTRUCTIONS = 50_000_000L;
+
+    /** What happens to each VM the supervisor builds (called on the supervisor's thread). */
+    public interface Listener {
+        /** A VM was built and is about to run; {@code boot} counts from 1. */
+        default void started(VirtualMachine vm, int boot) {
+        }
+
+        /** A VM ended (before a restart, or for good). */
+        default void ended(VirtualMachine vm, VmExitStatus status, long runNanos) {
+        }
+    }
+
+    private final VmConfig config;
+    private final OutputStream stdout;
+    private final Consumer<String> log;
+    private final Listener listener;
+    private volatile VirtualMachine current;
+    private volatile int stopStatus = -1;
+    private volatile String stopReason;
+
+    public VmSupervisor(VmConfig config, OutputStream stdout, Consumer<String> log, Listener listener) {
+        this.config = Objects.requireNonNull(config);
+        this.stdout = Objects.requireNonNull(stdout);
+        this.log = Objects.requireNonNull(log);
+        this.listener = Objects.requireNonNull(listener);
+    }
+
+    /** The VM running now, or null between VMs and after the end. */
+    public VirtualMachine current() {
+        return current;
+    }
+
+    /**
+     * Ends the supervised run from any thread: the running VM stops within a bounded number of
+     * instructions and no new one is built. The status is a {@link VmExitStatus} constant.
+     */
+    public void stop(int status, String reason) {
+        synchronized (this) {
+            if (stopStatus < 0) {
+                stopStatus = status;
+                stopReason = reason;
+            }
+        }
+        VirtualMachine vm = current;
+        if (vm != null) {
+            vm.stop(status, reason);
+        }
+    }
+
+    /**
+     * Builds and runs VMs until one ends for good; returns how. The first build's bad input
+     * is thrown before anything ran; a later build that fails (an image changed on disk
+     * between resets) ends the run with {@link VmExitStatus#BAD_INPUT}.
+     */
+    public VmExitStatus run() throws BootException {
+        int quickResets = 0;
+        for (int boot = 1; ; boot++) {
+            VirtualMachine vm;
+            try {
+                vm = VirtualMachine.create(config, stdout, log);
+            } catch (BootException e) {
+                if (boot == 1) {
+                    throw e;
+                }
+                return new VmExitStatus(VmExitStatus.BAD_INPUT, "cannot restart the VM: " + e.getMessage(), "");
+            }
+            VmExitStatus st;
+            long t0 = System.nanoTime();
+            try (vm) {
+                synchronized (this) {
+                    current = vm;
+                    if (stopStatus >= 0) {
+                        vm.stop(stopStatus, stopReason);
+                    }
+                }
+                listener.started(vm, boot);
+                st = vm.run();
+                current = null;
+                listener.ended(vm, st, System.nanoTime() - t0);
+            } finally {
+                current = null;
+            }
+            if (!st.reset() || stopStatus >= 0) {
+                return st;
+            }
+            quickResets = vm.cpu().instructions < RESET_LOOP_INSTRUCTIONS ? quickResets + 1 : 0;
+            if (quickResets >= RESET_LOOP_COUNT) {
+                return new VmExitStatus(VmExitStatus.RESET_LOOP, String.format(
+                        "reset loop: the guest reset %d times in a row, each within its first %,d instructions (%s)",
+                        quickResets, RESET_LOOP_INSTRUCTIONS, st.reason()), "");
+            }
+            log.accept(st.reason() + "; restarting the VM");
+        }
+    }
+}
