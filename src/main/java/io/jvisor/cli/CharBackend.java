@@ -10,11 +10,15 @@ import java.util.Locale;
  * {@code null}. A bare path is jvisor's own shorthand for {@code file:PATH}. QEMU's other
  * backends (vc, pty, tcp:, udp:, telnet:, pipe:, chardev:) are refused by name.
  */
-record CharBackend(Kind kind, Path path) {
+record CharBackend(Kind kind, Path path, boolean noWait) {
     enum Kind { STDIO, MON_STDIO, FILE, UNIX, NONE }
 
     static final CharBackend STDIO = new CharBackend(Kind.STDIO, null);
     static final CharBackend NONE = new CharBackend(Kind.NONE, null);
+
+    CharBackend(Kind kind, Path path) {
+        this(kind, path, true);
+    }
 
     /** Parses {@code spec} for {@code option}; throws {@link BadInput} for anything jvisor cannot do. */
     static CharBackend parse(String option, String spec, boolean unixAllowed) {
@@ -42,8 +46,10 @@ record CharBackend(Kind kind, Path path) {
         }
         if (lower.startsWith("unix:") && unixAllowed) {
             String[] parts = s.substring(5).split(",");
+            boolean noWait = false;
             for (int i = 1; i < parts.length; i++) {
                 String o = parts[i].strip();
+                noWait |= o.equals("nowait") || o.equals("wait=off");
                 if (!o.equals("server") && !o.equals("server=on") && !o.equals("nowait") && !o.equals("wait=off")) {
                     throw new BadInput(option + " unix: option '" + o + "' is not supported (server, nowait)");
                 }
@@ -51,7 +57,7 @@ record CharBackend(Kind kind, Path path) {
             if (parts[0].isEmpty()) {
                 throw new BadInput(option + " unix: needs a socket path, as in unix:/tmp/jvisor.sock,server,nowait");
             }
-            return new CharBackend(Kind.UNIX, Path.of(parts[0]));
+            return new CharBackend(Kind.UNIX, Path.of(parts[0]), noWait);
         }
         int colon = s.indexOf(':');
         if (colon > 0 && !s.startsWith("/") && !s.startsWith(".")) {

@@ -8,6 +8,7 @@ import java.util.Objects;
  * <ul>
  * <li>{@code x}: quit (runs the quit action; everything after it is ignored),</li>
  * <li>{@code h} or {@code ?}: print help (runs the help action),</li>
+ * <li>{@code c}: switch between the guest console and the monitor (runs the switch action),</li>
  * <li>Ctrl-A: send one Ctrl-A to the guest,</li>
  * <li>anything else: dropped, as QEMU does with escape commands it does not know.</li>
  * </ul>
@@ -19,13 +20,20 @@ public final class EscapeFilter {
 
     private final Runnable onQuit;
     private final Runnable onHelp;
+    private final Runnable onSwitch;
     private boolean escaped;
     private boolean quit;
 
     /** {@code onQuit} and {@code onHelp} run on the thread calling {@link #filter}. */
     public EscapeFilter(Runnable onQuit, Runnable onHelp) {
+        this(onQuit, onHelp, () -> { });
+    }
+
+    /** With {@code onSwitch} for Ctrl-A c (console and monitor). */
+    public EscapeFilter(Runnable onQuit, Runnable onHelp, Runnable onSwitch) {
         this.onQuit = Objects.requireNonNull(onQuit);
         this.onHelp = Objects.requireNonNull(onHelp);
+        this.onSwitch = Objects.requireNonNull(onSwitch);
     }
 
     /**
@@ -46,6 +54,7 @@ public final class EscapeFilter {
                         onQuit.run();
                     }
                     case 'h', 'H', '?' -> onHelp.run();
+                    case 'c', 'C' -> onSwitch.run();
                     default -> { } // unknown escape command: dropped
                 }
             } else if (b == CTRL_A) {
@@ -71,6 +80,7 @@ public final class EscapeFilter {
     public static String helpText() {
         return "C-a h    print this help\r\n"
                 + "C-a x    exit jvisor\r\n"
+                + "C-a c    switch between the console and the monitor\r\n"
                 + "C-a C-a  sends C-a\r\n";
     }
 }

@@ -221,11 +221,12 @@ final class RunCommand implements Callable<Integer> {
                 throw new BadInput("-device " + type + " is not supported yet (available: pvpanic)");
             }
         }
-        if (gdbDefault || gdb != null) {
-            throw new BadInput("-s/-gdb: the gdb stub is not built yet");
+        int gdbPort = -1;
+        if (gdbDefault) {
+            gdbPort = GdbStub.DEFAULT_PORT;
         }
-        if (startStopped) {
-            throw new BadInput("-S: waiting for the monitor or a debugger is not built yet");
+        if (gdb != null) {
+            gdbPort = GdbStub.parsePort(gdb);
         }
         CharBackend serialTo = serial != null ? CharBackend.parse("-serial", serial, false)
                 : nographic ? new CharBackend(CharBackend.Kind.MON_STDIO, null) : CharBackend.STDIO;
@@ -233,14 +234,16 @@ final class RunCommand implements Callable<Integer> {
         if (debugTo.kind() == CharBackend.Kind.MON_STDIO) {
             throw new BadInput("-debugcon mon:stdio: the monitor shares the terminal with the serial port only");
         }
-        if (monitor != null) {
-            CharBackend m = CharBackend.parse("-monitor", monitor, true);
-            if (m.kind() != CharBackend.Kind.NONE) {
-                throw new BadInput("-monitor: the monitor is not built yet (use -monitor none)");
-            }
+        CharBackend monitorTo = monitor == null ? null : CharBackend.parse("-monitor", monitor, true);
+        if (monitorTo != null && monitorTo.kind() == CharBackend.Kind.FILE) {
+            throw new BadInput("-monitor " + monitor + ": the monitor needs stdio or unix:PATH,server,nowait");
         }
-        if (noShutdown) {
-            throw new BadInput("-no-shutdown: stopping on power-off needs the monitor, which is not built yet");
+        if (monitorTo != null && monitorTo.kind() == CharBackend.Kind.MON_STDIO) {
+            monitorTo = CharBackend.STDIO;
+        }
+        boolean monitorOnStdio = monitorTo != null && monitorTo.kind() == CharBackend.Kind.STDIO;
+        if (monitorOnStdio && serialTo.kind() == CharBackend.Kind.MON_STDIO) {
+            throw new BadInput("-monitor stdio and -serial mon:stdio both want the terminal's input; use one");
         }
         Path serialFile = switch (serialTo.kind()) {
             case FILE -> serialTo.path();
@@ -254,12 +257,19 @@ final class RunCommand implements Callable<Integer> {
         };
         VmConfig cfg = new VmConfig(ram, kernel, initrd, append, bios, debugFile, noReboot, serialFile,
                 clock.equals("deterministic"), tier, name, pvpanic);
-        Launch launch = new Launch(cfg, stats, log, logFile, serialFile == null, quiet);
+        Launch launch = new Launch(cfg, stats, log, logFile, serialFile == null && !monitorOnStdio, quiet, monitorTo,
+                startStopped, noShutdown, gdbPort);
         return launch.run();
     }
 
     /** Runs the configuration with the given front-end settings (used by {@code demo} too). */
-    record Launch(VmConfig cfg, boolean stats, Set<String> log, Path logFile, boolean attachTerminal, boolean quiet) {
+    record Launch(VmConfig cfg, boolean stats, Set<String> log, Path logFile, boolean attachTerminal, boolean quiet,
+                  CharBackend monitor, boolean startPaused, boolean noShutdown, int gdbPort) {
+        /** A plain run: no monitor backend of its own, no debugger. */
+        Launch(VmConfig cfg, boolean stats, Set<String> log, Path logFile, boolean attachTerminal, boolean quiet) {
+            this(cfg, stats, log, logFile, attachTerminal, quiet, null, false, false, -1);
+        }
+
         int run() {
             PrintStream logOut = System.err;
             if (logFile != null) {
@@ -310,12 +320,31 @@ final class RunCommand implements Callable<Integer> {
         }
 
         int run() {
+            supervisor.startPaused(launch.startPaused());
+            supervisor.holdOnPowerOff(launch.noShutdown());
+            Monitor monitor = new Monitor(supervisor);
+            CharBackend m = launch.monitor();
+            UnixMonitorServer unixMonitor = null;
+            GdbStub gdb = null;
             SignalStop signals = SignalStop.install(supervisor);
             input = launch.attachTerminal() ? new ConsoleInput(supervisor) : null;
             try {
                 if (input != null) {
-                    console = TerminalConsole.forStdin(input, () -> supervisor.stop(VmExitStatus.CLEAN,
-                            "quit from the console")).start();
+                    // the monitor is on Ctrl-A c unless it has a backend of its own
+                    ConsoleMux mux = new ConsoleMux(input, m == null ? monitor : null, System.out);
+                    console = TerminalConsole.forStdin(mux, () -> supervisor.stop(VmExitStatus.CLEAN,
+                            "quit from the console"), mux::toggle).start();
+                }
+                if (m != null && m.kind() == CharBackend.Kind.STDIO) {
+                    MonitorSession.start(monitor, System.in, System.out, "jvisor-monitor-stdio");
+                } else if (m != null && m.kind() == CharBackend.Kind.UNIX) {
+                    unixMonitor = new UnixMonitorServer(m.path(), monitor);
+                    if (!m.noWait()) {
+                        unixMonitor.awaitClient();
+                    }
+                }
+                if (launch.gdbPort() >= 0) {
+                    gdb = new GdbStub(supervisor, launch.gdbPort());
                 }
                 VmExitStatus st;
                 try {
@@ -337,6 +366,12 @@ final class RunCommand implements Callable<Integer> {
             } finally {
                 if (console != null) {
                     console.close();
+                }
+                if (unixMonitor != null) {
+                    unixMonitor.close();
+                }
+                if (gdb != null) {
+                    gdb.close();
                 }
                 signals.uninstall();
             }

@@ -26,7 +26,8 @@ import java.util.function.Consumer;
  * guest; output post-processing stays on so host messages still start at column 0) and the
  * original settings ({@code stty -g}) are restored by {@link #close()}, on Ctrl-A x, and by a
  * shutdown hook. Typed bytes pass through {@link EscapeFilter}: Ctrl-A x quits (restores the
- * terminal, then runs the quit action), Ctrl-A h prints help, Ctrl-A Ctrl-A sends Ctrl-A.
+ * terminal, then runs the quit action), Ctrl-A h prints help, Ctrl-A c runs the switch action
+ * (the monitor), Ctrl-A Ctrl-A sends Ctrl-A.
  *
  * <p>When standard input is not a terminal (a pipe or a file), nothing is changed and every
  * byte goes to the guest as it is, Ctrl-A included; end of file simply ends the input.
@@ -63,17 +64,28 @@ public final class TerminalConsole implements AutoCloseable {
 
     /** As {@link #forStdin(Uart16550, Runnable)}, feeding any thread-safe byte sink. */
     public static TerminalConsole forStdin(Consumer<byte[]> sink, Runnable onQuit) {
-        return new TerminalConsole(new FileInputStream(FileDescriptor.in), System.out, Stty.forStdin(), sink, onQuit);
+        return forStdin(sink, onQuit, () -> { });
+    }
+
+    /** As {@link #forStdin(Consumer, Runnable)}; {@code onSwitch} runs on Ctrl-A c. */
+    public static TerminalConsole forStdin(Consumer<byte[]> sink, Runnable onQuit, Runnable onSwitch) {
+        return new TerminalConsole(new FileInputStream(FileDescriptor.in), System.out, Stty.forStdin(), sink, onQuit,
+                onSwitch);
     }
 
     /** {@code rawMode} null means the input is not a terminal: no raw mode, no escapes. */
     TerminalConsole(InputStream in, PrintStream messages, RawMode rawMode, Consumer<byte[]> sink, Runnable onQuit) {
+        this(in, messages, rawMode, sink, onQuit, () -> { });
+    }
+
+    TerminalConsole(InputStream in, PrintStream messages, RawMode rawMode, Consumer<byte[]> sink, Runnable onQuit,
+                    Runnable onSwitch) {
         this.in = Objects.requireNonNull(in);
         this.messages = Objects.requireNonNull(messages);
         this.rawMode = rawMode;
         this.sink = Objects.requireNonNull(sink);
         this.onQuit = Objects.requireNonNull(onQuit);
-        this.escapes = new EscapeFilter(() -> { }, this::printHelp);
+        this.escapes = new EscapeFilter(() -> { }, this::printHelp, onSwitch);
     }
 
     /** True when the input is a terminal (raw mode and the Ctrl-A escapes apply). */

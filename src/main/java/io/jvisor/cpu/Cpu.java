@@ -147,7 +147,7 @@ public final class Cpu {
         java.util.Arrays.fill(dr, 0);
         dr[6] = 0xffff0ff0;
         dr[7] = 0x400;
-        dataWatch = false;
+        dataWatch = hostWatches.length > 0;
         for (int s = 0; s < 6; s++) {
             setSegmentCache(s, 0, 0, 0xffff, 0x93);
         }
@@ -232,8 +232,31 @@ public final class Cpu {
         return a20Mask == -1L;
     }
 
-    /** True while DR7 enables a data breakpoint: every access takes the slow path, which checks them. */
+    /** True while DR7 enables a data breakpoint or a host watchpoint is set: every access takes the slow path. */
     boolean dataWatch;
+
+    /**
+     * Watchpoints of a host debugger (the gdb stub), invisible to the guest: linear ranges
+     * with the kind of access that hits them. A hit sets {@link #hostWatchHit}; the engine
+     * reports it once the instruction completes.
+     */
+    public record HostWatch(int linear, int length, boolean onRead, boolean onWrite) { }
+
+    private HostWatch[] hostWatches = new HostWatch[0];
+    /** The watchpoint the last access hit (the engine clears it), or null. */
+    public HostWatch hostWatchHit;
+    /** The linear address of that access. */
+    public int hostWatchAddress;
+
+    public boolean hostWatchesSet() {
+        return hostWatches.length > 0;
+    }
+
+    /** Replaces the host debugger's watchpoints (call on the vCPU's thread, between instructions). */
+    public void setHostWatches(java.util.List<HostWatch> w) {
+        hostWatches = w.toArray(new HostWatch[0]);
+        writeDebugRegister(7, dr[7]);   // recomputes dataWatch
+    }
 
     /** MOV to DRn with the architectural fixed bits (SDM 17.2.3, 17.2.4). */
     public void writeDebugRegister(int n, int v) {
@@ -245,7 +268,7 @@ public final class Cpu {
                 watch = true;
             }
         }
-        dataWatch = watch;
+        dataWatch = watch || hostWatches.length > 0;
         setCpl(cpl);
     }
 
@@ -255,6 +278,13 @@ public final class Cpu {
      * #DB trap is delivered once the instruction completes.
      */
     private void watch(int lin, int size, boolean write) {
+        for (HostWatch w : hostWatches) {
+            long a = lin & 0xffffffffL, start = w.linear() & 0xffffffffL;
+            if ((write ? w.onWrite() : w.onRead()) && a < start + w.length() && start < a + size && hostWatchHit == null) {
+                hostWatchHit = w;
+                hostWatchAddress = lin;
+            }
+        }
         int dr7 = dr[7];
         for (int k = 0; k < 4; k++) {
             if ((dr7 & (3 << (2 * k))) == 0) {

@@ -25,8 +25,20 @@ public final class ExecutionEngine {
         /** The instruction budget given to {@link #run} is used up. */
         BUDGET,
         /** A host-side error in the engine; see {@link #report()}. */
-        INTERNAL_ERROR
+        INTERNAL_ERROR,
+        /**
+         * A host debugger's breakpoint (before the instruction at it runs) or watchpoint
+         * (after the instruction that made the access) was hit; see {@link Cpu#hostWatchHit}.
+         */
+        DEBUG
     }
+
+    /** Linear addresses of a host debugger's breakpoints (the gdb stub), invisible to the guest. */
+    private int[] hostBreakpoints = new int[0];
+    /** A breakpoint address to pass over once (resuming from the breakpoint just reported), or null. */
+    private Integer passOnce;
+    /** While a host debugger steps: no external interrupt is delivered (QEMU's default for gdb steps). */
+    private boolean maskExternal;
 
     private final Cpu cpu;
     private final Interpreter interp;
@@ -83,6 +95,39 @@ public final class ExecutionEngine {
         return cpu;
     }
 
+    /**
+     * Sets the host debugger's breakpoints (linear addresses; call between runs). While any
+     * host breakpoint or watchpoint is set, the engine runs instruction by instruction.
+     */
+    public void setHostBreakpoints(int[] linear) {
+        hostBreakpoints = linear.clone();
+        passOnce = null;
+    }
+
+    /** The next run does not stop at a host breakpoint on its first instruction at {@code linear}. */
+    public void passBreakpointOnce(int linear) {
+        passOnce = linear;
+    }
+
+    /**
+     * Executes one instruction for a host debugger, without delivering external interrupts;
+     * a fault it raises is delivered (EIP then points at the handler).
+     */
+    public Exit stepForDebugger() {
+        maskExternal = true;
+        try {
+            Exit e = run(1);
+            return e == Exit.BUDGET ? Exit.DEBUG : e;
+        } finally {
+            maskExternal = false;
+            passOnce = null;
+        }
+    }
+
+    private boolean hostDebug() {
+        return hostBreakpoints.length > 0 || cpu.hostWatchesSet();
+    }
+
     /** Asks the running loop to return {@link Exit#STOPPED} at the next block boundary (any thread). */
     public void requestStop() {
         stopRequested = true;
@@ -119,7 +164,7 @@ public final class ExecutionEngine {
                 if (cpu.instructions + events >= limit) {
                     return Exit.BUDGET;
                 }
-                if (!cpu.interruptShadow && cpu.interrupts.hasInterrupt()) {
+                if (!cpu.interruptShadow && !maskExternal && cpu.interrupts.hasInterrupt()) {
                     if (cpu.interruptsEnabled()) {
                         if (wantWindow) {
                             cpu.exits.inc(ExitReason.IRQ_WINDOW);
@@ -145,8 +190,15 @@ public final class ExecutionEngine {
                         continue;
                     }
                     if (cpu.interruptShadow || pendingStepTrap || cpu.flag(Flags.TF)
-                            || breakpoints.armed()) {
+                            || breakpoints.armed() || hostDebug()) {
+                        if (hostDebug() && !maskExternal && atHostBreakpoint()) {
+                            return Exit.DEBUG;
+                        }
+                        passOnce = null;
                         stepOne();
+                        if (cpu.hostWatchHit != null) {
+                            return Exit.DEBUG;
+                        }
                     } else {
                         Block b = next(prev);
                         prev = null;
@@ -159,6 +211,7 @@ public final class ExecutionEngine {
                     prev = null;
                     pendingStepTrap = false;
                     cpu.pendingDebugTrap = false;   // the faulting instruction did not complete: no data-breakpoint trap
+                    cpu.hostWatchHit = null;
                     InterruptDelivery.deliverEvent(cpu, f.vector, InterruptDelivery.EXCEPTION, f.hasErrorCode,
                             f.errorCode, cpu.eip, true);
                 }
@@ -170,6 +223,19 @@ public final class ExecutionEngine {
             report = "internal error (" + e + ") at " + where() + "\n" + CpuReport.registers(cpu);
             return Exit.INTERNAL_ERROR;
         }
+    }
+
+    private boolean atHostBreakpoint() {
+        int lin = cpu.segBase[Cpu.CS] + cpu.eip;
+        if (passOnce != null && passOnce == lin) {
+            return false;
+        }
+        for (int b : hostBreakpoints) {
+            if (b == lin) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** CPL and code size: the parts of the mode a successor link depends on. */

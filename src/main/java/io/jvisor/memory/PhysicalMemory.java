@@ -229,6 +229,27 @@ public final class PhysicalMemory implements AutoCloseable {
         return windowArray.length != 0 && window(pa) != null;
     }
 
+    /**
+     * One byte as an inspector sees it (a monitor, a debugger): RAM or ROM, or -1 for device
+     * windows and unassigned space, which are not read (a device read can have side effects).
+     */
+    public int peek(long pa) {
+        Window w = window(pa);
+        if (w == null) {
+            return pa >= 0 && pa < ramSize ? chunk(pa)[offsetInChunk(pa)] & 0xff : -1;
+        }
+        return w.rom != null ? w.rom[(int) (pa - w.start)] & 0xff : -1;
+    }
+
+    /** Writes one byte of RAM for an inspector (a debugger); false (nothing written) outside RAM. */
+    public boolean poke(long pa, int v) {
+        if (pa < 0 || pa >= ramSize || window(pa) != null) {
+            return false;
+        }
+        write8(pa, v);
+        return true;
+    }
+
     private int readSlow(long pa, int size) {
         Window w = window(pa);
         if (w == null) {

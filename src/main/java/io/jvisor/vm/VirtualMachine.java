@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
@@ -45,7 +46,7 @@ public final class VirtualMachine implements AutoCloseable {
     private final CodeCache code;
     private final ExecutionEngine engine;
     private final PcPlatform platform;
-    private final VmClock clock;
+    private final PausableClock clock;
     /** Non-null when the VM runs on deterministic time. */
     private final DeterministicClock deterministic;
     private final List<OutputStream> opened = new ArrayList<>();
@@ -56,6 +57,7 @@ public final class VirtualMachine implements AutoCloseable {
     private volatile boolean resetRequested;
     /** A multiboot test kernel: a triple fault is reported as a failure, not turned into a reset. */
     private boolean multiboot;
+    private final long createdNanos = System.nanoTime();
     /** What was booted, for the operator: "Linux 6.1.0-28-686 (bzImage ...), initrd ...". */
     private String bootDescription = "";
     /** Watches the serial console for Linux's panic line. */
@@ -74,10 +76,10 @@ public final class VirtualMachine implements AutoCloseable {
         this.cpu = new Cpu(mem, io);
         if (config.deterministicClock()) {
             deterministic = new DeterministicClock(() -> cpu.instructions);
-            clock = deterministic;
+            clock = new PausableClock(deterministic);
         } else {
             deterministic = null;
-            clock = VmClock.real();
+            clock = new PausableClock(VmClock.real());
         }
         // one code cache (decoded blocks, translations, SMC tracking) per VM: every vCPU's engine shares it
         this.code = new CodeCache(mem, config.engine());
@@ -277,6 +279,21 @@ public final class VirtualMachine implements AutoCloseable {
         return mem;
     }
 
+    /** The interrupt controllers, for inspection (the monitor's info pic). */
+    public io.jvisor.devices.DualPic pic() {
+        return platform.pic;
+    }
+
+    /** Host time (System.nanoTime) when the VM was built. */
+    public long createdNanos() {
+        return createdNanos;
+    }
+
+    /** The configuration the VM was built from. */
+    public VmConfig config() {
+        return config;
+    }
+
     /** COM1, for attaching host input. */
     public Uart16550 serialPort() {
         return platform.com1;
@@ -297,15 +314,19 @@ public final class VirtualMachine implements AutoCloseable {
         vcpuThread = Thread.currentThread();
         try {
             while (true) {
-                long now = clock.nanos();
-                platform.advance(now);
-                ExecutionEngine.Exit exit = runSlice(now);
+                ExecutionEngine.Exit exit = serviceControl();
+                if (exit == null) {
+                    long now = clock.nanos();
+                    platform.advance(now);
+                    exit = runSlice(now);
+                }
                 if (panicWatch.reason() != null && exit != ExecutionEngine.Exit.INTERNAL_ERROR) {
                     if (panicSeenAt < 0) {
                         panicSeenAt = clock.nanos();
                     }
                     // ended at once when the guest resets, halts for good or stops; else after a grace period
                     boolean over = exit != ExecutionEngine.Exit.BUDGET && exit != ExecutionEngine.Exit.HALTED
+                            && exit != ExecutionEngine.Exit.DEBUG
                             || exit == ExecutionEngine.Exit.HALTED && !cpu.interruptsEnabled()
                             || clock.nanos() - panicSeenAt >= PANIC_GRACE_NANOS;
                     boolean stoppedOtherwise = exit == ExecutionEngine.Exit.STOPPED && !resetRequested
@@ -315,37 +336,236 @@ public final class VirtualMachine implements AutoCloseable {
                                 "");
                     }
                 }
-                switch (exit) {
-                    case BUDGET -> { }
-                    case STOPPED -> {
-                        return new VmExitStatus(Math.max(exitStatus, 0), exitReason.isEmpty() ? "stopped" : exitReason,
-                                "", resetRequested && !config.noReboot());
-                    }
-                    case HALTED -> {
-                        if (!cpu.interruptsEnabled()) {
-                            return new VmExitStatus(VmExitStatus.HUNG,
-                                    "guest halted with interrupts disabled at " + CpuReport.location(cpu),
-                                    CpuReport.registers(cpu));
-                        }
-                        waitForEvent();
-                    }
-                    case SHUTDOWN -> {
-                        if (config.noReboot() || multiboot) {
-                            return new VmExitStatus(VmExitStatus.SHUTDOWN, engine.report(), CpuReport.registers(cpu));
-                        }
-                        return new VmExitStatus(0, "guest reset (" + engine.report() + ")", "", true);
-                    }
-                    case INTERNAL_ERROR -> {
-                        return new VmExitStatus(VmExitStatus.INTERNAL_ERROR, "VM stopped on an internal error",
-                                engine.report());
-                    }
-                    default -> throw new IllegalStateException("unexpected engine exit " + exit);
+                VmExitStatus end = handle(exit);
+                if (end != null) {
+                    return end;
                 }
             }
         } finally {
             platform.flush();
             vcpuThread = null;
+            clock.resume();
         }
+    }
+
+    /** What an engine exit means for the VM: how it ended, or null to go on. */
+    private VmExitStatus handle(ExecutionEngine.Exit exit) {
+        switch (exit) {
+            case BUDGET -> {
+                return null;
+            }
+            case STOPPED -> {
+                if (exitStatus < 0) {
+                    // an operator request (pause, a task), not an end: serviceControl() takes it
+                    engine.clearStop();
+                    if (exitStatus >= 0) {
+                        engine.requestStop();
+                    }
+                    return null;
+                }
+                return new VmExitStatus(Math.max(exitStatus, 0), exitReason.isEmpty() ? "stopped" : exitReason,
+                        "", resetRequested && !config.noReboot());
+            }
+            case DEBUG -> {
+                Cpu.HostWatch w = cpu.hostWatchHit;
+                cpu.hostWatchHit = null;
+                DebugStop stop = w != null
+                        ? new DebugStop(w.onWrite() && !w.onRead() ? DebugStop.Kind.WRITE_WATCH
+                                : w.onRead() && !w.onWrite() ? DebugStop.Kind.READ_WATCH : DebugStop.Kind.ACCESS_WATCH,
+                                cpu.hostWatchAddress)
+                        : new DebugStop(stepping ? DebugStop.Kind.STEP : DebugStop.Kind.BREAKPOINT,
+                                cpu.segBase[Cpu.CS] + cpu.eip);
+                pauseRequested = true;
+                pendingStop = stop;
+                return null;
+            }
+            case HALTED -> {
+                if (!cpu.interruptsEnabled()) {
+                    return new VmExitStatus(VmExitStatus.HUNG,
+                            "guest halted with interrupts disabled at " + CpuReport.location(cpu),
+                            CpuReport.registers(cpu));
+                }
+                waitForEvent();
+                return null;
+            }
+            case SHUTDOWN -> {
+                if (config.noReboot() || multiboot) {
+                    return new VmExitStatus(VmExitStatus.SHUTDOWN, engine.report(), CpuReport.registers(cpu));
+                }
+                return new VmExitStatus(0, "guest reset (" + engine.report() + ")", "", true);
+            }
+            case INTERNAL_ERROR -> {
+                return new VmExitStatus(VmExitStatus.INTERNAL_ERROR, "VM stopped on an internal error",
+                        engine.report());
+            }
+            default -> throw new IllegalStateException("unexpected engine exit " + exit);
+        }
+    }
+
+    // =====================================================================================
+    // Operator control: the monitor and the gdb stub act on the vCPU thread, between instructions
+
+    /** Why a paused VM stopped, for a debugger. */
+    public record DebugStop(Kind kind, int address) {
+        public enum Kind { PAUSED, BREAKPOINT, STEP, WRITE_WATCH, READ_WATCH, ACCESS_WATCH }
+    }
+
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private volatile boolean pauseRequested;
+    private volatile boolean paused;
+    private volatile boolean stepRequested;
+    private boolean stepping;
+    private volatile DebugStop pendingStop;
+    private volatile Consumer<DebugStop> debugListener = s -> { };
+
+    /** Who hears about debug stops (called on the vCPU thread; must not block). */
+    public void setDebugListener(Consumer<DebugStop> l) {
+        debugListener = l == null ? s -> { } : l;
+    }
+
+    /** Stops running guest code at the next instruction boundary; VM time stops too. Any thread. */
+    public void pause() {
+        pauseRequested = true;
+        engine.requestStop();
+        wake();
+    }
+
+    /** Lets a paused VM run again. Any thread. */
+    public void resume() {
+        pauseRequested = false;
+        wake();
+    }
+
+    /** Executes one instruction of a paused VM (no interrupts delivered), then reports a STEP stop. */
+    public void step() {
+        stepRequested = true;
+        wake();
+    }
+
+    /** True once the vCPU has stopped for a pause (or the VM is not running). */
+    public boolean isPaused() {
+        return paused || vcpuThread == null;
+    }
+
+    /** True when a pause was asked for (it may not have taken effect yet). */
+    public boolean pauseRequested() {
+        return pauseRequested;
+    }
+
+    /**
+     * Runs {@code action} on the vCPU thread between two instructions and returns its result,
+     * so that it sees and changes a consistent machine state; directly when the VM is not
+     * running. Throws IllegalStateException if the vCPU does not get to it within 10 s.
+     */
+    public <T> T onVcpu(java.util.function.Supplier<T> action) {
+        Thread t = vcpuThread;
+        if (t == null || t == Thread.currentThread()) {
+            synchronized (tasks) {
+                return action.get();
+            }
+        }
+        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(action::get);
+        tasks.add(task);
+        engine.requestStop();
+        wake();
+        try {
+            return task.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for the vCPU");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            if (vcpuThread == null) {
+                synchronized (tasks) {
+                    return action.get();
+                }
+            }
+            throw new IllegalStateException("the vCPU did not answer within 10 s");
+        }
+    }
+
+    /** Asks for a guest reset, as the reset button does (the supervisor restarts the VM). */
+    public void requestReset(String reason) {
+        end(0, reason, true);
+    }
+
+    /** Presses the ACPI power button (the guest decides what to do). */
+    public void pressPowerButton() {
+        onVcpu(() -> {
+            platform.acpi.pressPowerButton();
+            return null;
+        });
+    }
+
+    private void wake() {
+        Thread t = vcpuThread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    private void runTasks() {
+        Runnable r;
+        while ((r = tasks.poll()) != null) {
+            synchronized (tasks) {
+                r.run();
+            }
+        }
+    }
+
+    /**
+     * Runs queued operator tasks and, while a pause is wanted, holds the vCPU (VM time
+     * stopped), running tasks and single steps. Returns an engine exit produced by a step that
+     * ended the VM's normal course (a triple fault), or null.
+     */
+    private ExecutionEngine.Exit serviceControl() {
+        runTasks();
+        if (!pauseRequested || exitStatus >= 0) {
+            return null;
+        }
+        clock.pause();
+        paused = true;
+        DebugStop why = pendingStop;
+        pendingStop = null;
+        debugListener.accept(why != null ? why : new DebugStop(DebugStop.Kind.PAUSED, cpu.segBase[Cpu.CS] + cpu.eip));
+        try {
+            while (pauseRequested && exitStatus < 0) {
+                runTasks();
+                if (stepRequested) {
+                    stepRequested = false;
+                    engine.clearStop();
+                    stepping = true;
+                    ExecutionEngine.Exit e;
+                    try {
+                        e = engine.stepForDebugger();
+                    } finally {
+                        stepping = false;
+                    }
+                    if (e != ExecutionEngine.Exit.DEBUG && e != ExecutionEngine.Exit.HALTED
+                            && e != ExecutionEngine.Exit.STOPPED) {
+                        return e;
+                    }
+                    Cpu.HostWatch w = cpu.hostWatchHit;
+                    cpu.hostWatchHit = null;
+                    debugListener.accept(w != null
+                            ? new DebugStop(w.onWrite() && !w.onRead() ? DebugStop.Kind.WRITE_WATCH
+                                    : w.onRead() && !w.onWrite() ? DebugStop.Kind.READ_WATCH
+                                    : DebugStop.Kind.ACCESS_WATCH, cpu.hostWatchAddress)
+                            : new DebugStop(DebugStop.Kind.STEP, cpu.segBase[Cpu.CS] + cpu.eip));
+                    continue;
+                }
+                LockSupport.parkNanos(this, 20_000_000L);
+            }
+        } finally {
+            paused = false;
+            clock.resume();
+            engine.clearStop();
+            if (exitStatus >= 0) {
+                engine.requestStop();
+            }
+        }
+        return null;
     }
 
     /**
@@ -374,7 +594,7 @@ public final class VirtualMachine implements AutoCloseable {
 
     /** A halted vCPU with interrupts enabled: sleep until a device deadline, host input, or a stop. */
     private void waitForEvent() {
-        while (!platform.pic.hasInterrupt() && exitStatus < 0) {
+        while (!platform.pic.hasInterrupt() && exitStatus < 0 && !pauseRequested && tasks.isEmpty()) {
             long now = clock.nanos();
             platform.advance(now);
             if (platform.pic.hasInterrupt()) {

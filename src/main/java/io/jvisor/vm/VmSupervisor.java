@@ -35,8 +35,15 @@ public final class VmSupervisor {
     private final VmConfig config;
     private final OutputStream stdout;
     private final Consumer<String> log;
-    private final Listener listener;
+    private final java.util.List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile VirtualMachine current;
+    /** -S: the first VM starts paused, waiting for the monitor's cont or a debugger. */
+    private volatile boolean startPaused;
+    /** -no-shutdown: a guest power-off leaves the process waiting for the operator. */
+    private volatile boolean holdOnPowerOff;
+    /** The operator asked for a new boot while the VM was held after power-off (system_reset). */
+    private boolean restartHeld;
+    private volatile boolean held;
     private volatile int stopStatus = -1;
     private volatile String stopReason;
 
@@ -44,7 +51,45 @@ public final class VmSupervisor {
         this.config = Objects.requireNonNull(config);
         this.stdout = Objects.requireNonNull(stdout);
         this.log = Objects.requireNonNull(log);
-        this.listener = Objects.requireNonNull(listener);
+        this.listeners.add(Objects.requireNonNull(listener));
+    }
+
+    /** Adds a listener (a debugger that must follow the VM across resets). */
+    public void addListener(Listener l) {
+        listeners.add(Objects.requireNonNull(l));
+    }
+
+    /** The first VM starts paused (QEMU's -S). */
+    public void startPaused(boolean on) {
+        startPaused = on;
+    }
+
+    /** A guest power-off holds the process until the operator quits or resets (QEMU's -no-shutdown). */
+    public void holdOnPowerOff(boolean on) {
+        holdOnPowerOff = on;
+    }
+
+    /** True while a powered-off VM is held for the operator (-no-shutdown). */
+    public boolean held() {
+        return held;
+    }
+
+    /**
+     * The operator's reset (system_reset): the running VM resets as if the guest had asked; a
+     * VM held after power-off boots again.
+     */
+    public void reset(String reason) {
+        synchronized (this) {
+            if (held) {
+                restartHeld = true;
+                notifyAll();
+                return;
+            }
+        }
+        VirtualMachine vm = current;
+        if (vm != null) {
+            vm.requestReset(reason);
+        }
     }
 
     /** The VM running now, or null between VMs and after the end. */
@@ -62,6 +107,7 @@ public final class VmSupervisor {
                 stopStatus = status;
                 stopReason = reason;
             }
+            notifyAll();
         }
         VirtualMachine vm = current;
         if (vm != null) {
@@ -95,12 +141,26 @@ public final class VmSupervisor {
                         vm.stop(stopStatus, stopReason);
                     }
                 }
-                listener.started(vm, boot);
+                if (boot == 1 && startPaused) {
+                    vm.pause();
+                }
+                for (Listener l : listeners) {
+                    l.started(vm, boot);
+                }
                 st = vm.run();
                 current = null;
-                listener.ended(vm, st, System.nanoTime() - t0);
+                for (Listener l : listeners) {
+                    l.ended(vm, st, System.nanoTime() - t0);
+                }
             } finally {
                 current = null;
+            }
+            if (!st.reset() && holdOnPowerOff && stopStatus < 0 && st.status() == VmExitStatus.CLEAN) {
+                if (awaitOperator()) {
+                    quickResets = 0;
+                    continue;
+                }
+                return new VmExitStatus(stopStatus, stopReason, "");
             }
             if (!st.reset() || stopStatus >= 0) {
                 return st;
@@ -112,6 +172,26 @@ public final class VmSupervisor {
                         quickResets, RESET_LOOP_INSTRUCTIONS, st.reason()), "");
             }
             log.accept(st.reason() + "; restarting the VM");
+        }
+    }
+
+    /** Holds a powered-off VM until the operator resets it (true) or ends the run (false). */
+    private synchronized boolean awaitOperator() {
+        held = true;
+        try {
+            while (!restartHeld && stopStatus < 0) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            boolean again = restartHeld && stopStatus < 0;
+            restartHeld = false;
+            return again;
+        } finally {
+            held = false;
         }
     }
 }
