@@ -84,6 +84,9 @@ public final class LinuxLoader {
             throw new BootException("kernel command line is " + cmd.length + " bytes; this kernel accepts at most "
                     + cmdlineMax);
         }
+        if (initrd != null) {
+            checkInitrd(initrd);
+        }
         long initrdAddr = 0;
         if (initrd != null && initrd.length > 0) {
             long max = u32(image, INITRD_ADDR_MAX) & 0xffffffffL;
@@ -145,6 +148,32 @@ public final class LinuxLoader {
         java.util.Arrays.fill(cpu.r, 0);
         cpu.r[Cpu.ESI] = ZERO_PAGE;
         cpu.eip = u32(image, CODE32_START);
+    }
+
+    /**
+     * Refuses an initrd the kernel could not use: an empty file, or text (a script or a
+     * listing given by mistake). An initramfs is a cpio archive, usually compressed; an old
+     * style initrd is a filesystem image; both start with binary magic numbers, so the first
+     * bytes being printable text with line breaks and no NUL means something else was given.
+     */
+    static void checkInitrd(byte[] initrd) throws BootException {
+        if (initrd.length == 0) {
+            throw new BootException("the initrd is empty");
+        }
+        if (initrd.length >= 6 && new String(initrd, 0, 6, StandardCharsets.ISO_8859_1).startsWith("07070")) {
+            return;   // an uncompressed newc/odc cpio archive: ASCII headers, but an initramfs
+        }
+        int n = Math.min(initrd.length, 512);
+        boolean text = true, sawBreak = false;
+        for (int i = 0; i < n && text; i++) {
+            int b = initrd[i] & 0xff;
+            sawBreak |= b == '\n';
+            text = b >= 0x20 && b < 0x7f || b == '\n' || b == '\r' || b == '\t';
+        }
+        if (text && (sawBreak || initrd.length < 512)) {
+            throw new BootException("the initrd is text, not an initramfs archive (cpio, usually gzip- or "
+                    + "xz-compressed) or a filesystem image");
+        }
     }
 
     /**

@@ -160,19 +160,11 @@ final class GdbStub implements AutoCloseable, VmSupervisor.Listener {
     }
 
     private VirtualMachine vm() {
-        for (int i = 0; i < 200; i++) {
-            VirtualMachine vm = supervisor.current();
-            if (vm != null) {
-                return vm;
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+        VirtualMachine vm = supervisor.awaitCurrent(10_000);
+        if (vm == null) {
+            throw new IllegalStateException("no VM is running");
         }
-        throw new IllegalStateException("no VM is running");
+        return vm;
     }
 
     /** Stops the VM (the debugger expects a stopped target) and waits until it has stopped. */

@@ -92,7 +92,7 @@ final class Monitor {
     }
 
     private VirtualMachine vm() {
-        VirtualMachine vm = supervisor.current();
+        VirtualMachine vm = supervisor.awaitCurrent(10_000);
         if (vm == null) {
             throw new MonitorError(supervisor.held() ? "the guest has powered off (system_reset boots it again)"
                     : "no VM is running");

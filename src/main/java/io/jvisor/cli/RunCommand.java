@@ -384,7 +384,7 @@ final class RunCommand implements Callable<Integer> {
             }
             if (boot == 1 && !launch.quiet()) {
                 VmConfig c = launch.cfg();
-                String who = c.name() == null ? "VM" : "VM '" + c.name() + "'";
+                String who = c.name() == null ? "VM" : "VM '" + QemuOptions.props(c.name(), "guest").get("guest") + "'";
                 System.err.println("jvisor: starting " + who + ": " + vm.bootDescription() + ", "
                         + describeRam(c.memoryBytes()) + " RAM, " + c.engine().name() + " engine"
                         + (console != null && console.interactive() ? " (Ctrl-A h: help, Ctrl-A x: quit)" : ""));

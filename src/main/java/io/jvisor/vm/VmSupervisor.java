@@ -44,6 +44,7 @@ public final class VmSupervisor {
     /** The operator asked for a new boot while the VM was held after power-off (system_reset). */
     private boolean restartHeld;
     private volatile boolean held;
+    private volatile boolean finished;
     private volatile int stopStatus = -1;
     private volatile String stopReason;
 
@@ -98,6 +99,29 @@ public final class VmSupervisor {
     }
 
     /**
+     * The VM running now, waiting up to {@code millis} for one while the run goes on (a VM
+     * being built, or rebuilt after a reset); null if there is none by then.
+     */
+    public VirtualMachine awaitCurrent(long millis) {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        VirtualMachine vm;
+        while ((vm = current) == null && !finished && !held && System.nanoTime() < end) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+        return vm;
+    }
+
+    /** True once {@link #run()} has returned. */
+    public boolean finished() {
+        return finished;
+    }
+
+    /**
      * Ends the supervised run from any thread: the running VM stops within a bounded number of
      * instructions and no new one is built. The status is a {@link VmExitStatus} constant.
      */
@@ -121,6 +145,14 @@ public final class VmSupervisor {
      * between resets) ends the run with {@link VmExitStatus#BAD_INPUT}.
      */
     public VmExitStatus run() throws BootException {
+        try {
+            return runVms();
+        } finally {
+            finished = true;
+        }
+    }
+
+    private VmExitStatus runVms() throws BootException {
         int quickResets = 0;
         for (int boot = 1; ; boot++) {
             VirtualMachine vm;
