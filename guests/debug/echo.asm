@@ -1,8 +1,8 @@
 ; A console guest for the front-end tests (ConsoleProcessTest): a multiboot kernel that
 ; talks on COM1 by polling the 16550. It prints "echo ready", then answers each typed line
 ; with "got: LINE"; the line "reboot" resets the machine through port 0xCF9 (the VM boots
-; again and prints "echo ready" anew) and "quit" ends the VM through the debug-exit port
-; with 0 (status 1).
+; again and prints "echo ready" anew), "poweroff" enters ACPI S5 through PM1a_CNT, and
+; "quit" ends the VM through the debug-exit port with 0 (status 1).
 bits 32
 
 COM1      equ 0x3f8
@@ -44,6 +44,10 @@ _start:
     mov edi, word_quit
     call streq
     je .quit
+    mov esi, buf
+    mov edi, word_poweroff
+    call streq
+    je .poweroff
     mov esi, msg_got
     call puts
     mov esi, buf
@@ -55,6 +59,11 @@ _start:
     mov dx, 0xcf9
     mov al, 0x06                        ; RCPU | SYS_RST: a hard reset
     out dx, al
+    jmp $
+.poweroff:
+    mov dx, 0x604                       ; PM1a_CNT
+    mov ax, (5 << 10) | (1 << 13)       ; SLP_TYP = 5 (S5, as the DSDT's \_S5), SLP_EN
+    out dx, ax
     jmp $
 .quit:
     xor eax, eax
@@ -110,6 +119,7 @@ msg_got:     db "got: ", 0
 msg_nl:      db 10, 0
 word_reboot: db "reboot", 0
 word_quit:   db "quit", 0
+word_poweroff: db "poweroff", 0
 
 section .bss
 buf:  resb 128

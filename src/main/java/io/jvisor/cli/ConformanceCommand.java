@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 /** {@code jvisor conformance DIR}: runs per-instruction hardware vectors on either engine. */
 @Command(name = "conformance", mixinStandardHelpOptions = true,
         description = "Run every SingleStepTests MOO vector file in DIR; print a line per failing opcode "
-                + "and 'N passed, M failed'. Exit status 0 only if nothing failed.")
+                + "and 'N passed, M failed'. Exit status 0 if nothing failed, 2 if a vector failed, 1 for bad input.")
 final class ConformanceCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", description = "Directory of XX.MOO.gz files (e.g. ../shared/testdata/singlesteptests-80286/v1_real_mode).")
     Path dir;
@@ -34,18 +34,18 @@ final class ConformanceCommand implements Callable<Integer> {
         EngineOptions tier = EngineOptions.named(engine);
         if (tier == null) {
             System.err.println("jvisor: --engine must be 'interp' or 'jit', not '" + engine + "'");
-            return 2;
+            return 1;
         }
         if (tier.jit()) {
             tier = new EngineOptions(true, 0, true, EngineOptions.DEFAULT_MAX_TRANSLATIONS);   // each vector runs once: translate it first
         }
         if (!Files.isDirectory(dir)) {
             System.err.println("jvisor: " + dir + " is not a directory");
-            return 2;
+            return 1;
         }
         if (Conformance286.files(dir).isEmpty()) {
             System.err.println("jvisor: no *.MOO.gz vector files in " + dir);
-            return 2;
+            return 1;
         }
         Exclusions ex;
         if (exclusionsFile != null) {
@@ -57,6 +57,6 @@ final class ConformanceCommand implements Callable<Integer> {
                 ex = Exclusions.parse(in, "80286-exclusions.txt");
             }
         }
-        return Conformance286.runAll(dir, ex, System.out, tier) == 0 ? 0 : 1;
+        return Conformance286.runAll(dir, ex, System.out, tier) == 0 ? 0 : 2;   // 1 is bad input
     }
 }

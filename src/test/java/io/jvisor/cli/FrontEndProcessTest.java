@@ -175,6 +175,27 @@ class FrontEndProcessTest {
     }
 
     @Test
+    void noShutdownHoldsAPoweredOffGuestForTheMonitor() throws Exception {
+        assumeTrue(JvisorProcess.haveTool("script"), "script(1) from util-linux provides the pseudo-terminal");
+        try (JvisorProcess p = JvisorProcess.startOnTerminal("-kernel", echo.toString(), "-no-shutdown")) {
+            p.awaitOutput("echo ready", LIMIT);
+            p.type("poweroff\r");
+            Thread.sleep(300);
+            p.type("\u0001c");
+            p.awaitOutput("(jvisor) ", LIMIT);
+            p.type("info status\r");
+            p.awaitOutput("the guest has powered off", LIMIT);
+            p.type("system_reset\r");
+            p.awaitOutput("echo ready", 2, LIMIT);
+            p.type("\u0001c");
+            p.type("after\r");
+            p.awaitOutput("got: after", LIMIT);
+            p.type("\u0001x");
+            assertEquals(0, p.awaitExit(Duration.ofSeconds(20)), p.stdout());
+        }
+    }
+
+    @Test
     void consoleSurvivesAGuestRebootAndCtrlAxQuitsAtOnce() throws Exception {
         assumeTrue(JvisorProcess.haveTool("script"), "script(1) from util-linux provides the pseudo-terminal");
         try (JvisorProcess p = JvisorProcess.startOnTerminal("-kernel", echo.toString())) {
