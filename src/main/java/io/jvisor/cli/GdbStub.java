@@ -21,7 +21,7 @@ import java.util.concurrent.Executors;
  * A gdb remote stub (-s, -gdb tcp::PORT): one debugger at a time over TCP, on the VM the
  * supervisor runs now (and the next one after a guest reset). It reads and writes the
  * registers (gdb's i386 order: eax ecx edx ebx esp ebp esi edi eip eflags cs ss ds es fs gs)
- * and linear or physical memory, sets breakpoints (software and hardware kinds are both
+ * and linear or physical memory (QEMU's {@code maintenance packet Qqemu.PhyMemMode:1}), sets breakpoints (software and hardware kinds are both
  * host-side: guest memory is never patched and the guest's DR registers are untouched) and
  * watchpoints, steps one instruction with interrupts held back, continues, stops on Ctrl-C,
  * and detaches. While a breakpoint or watchpoint is set the VM runs instruction by
@@ -43,6 +43,8 @@ final class GdbStub implements AutoCloseable, VmSupervisor.Listener {
     private volatile GdbConnection client;
     /** The debugger resumed the VM and waits for a stop reply. */
     private volatile boolean running;
+    /** QEMU's Qqemu.PhyMemMode: memory packets address guest physical memory instead of linear. */
+    private volatile boolean physical;
 
     GdbStub(VmSupervisor supervisor, int port) {
         this.supervisor = supervisor;
@@ -242,6 +244,7 @@ final class GdbStub implements AutoCloseable, VmSupervisor.Listener {
                 }
                 case 'H', 'T' -> "OK";
                 case 'q' -> query(p);
+                case 'Q' -> p.startsWith("Qqemu.PhyMemMode:") ? physicalMode(p) : "";
                 default -> "";
             };
         } catch (IllegalStateException | IllegalArgumentException | IndexOutOfBoundsException e) {
@@ -252,6 +255,9 @@ final class GdbStub implements AutoCloseable, VmSupervisor.Listener {
     private String query(String p) {
         if (p.startsWith("qSupported")) {
             return "PacketSize=4000;swbreak+;hwbreak+";
+        }
+        if (p.equals("qqemu.PhyMemMode")) {
+            return physical ? "1" : "0";
         }
         if (p.equals("qAttached")) {
             return "1";
@@ -266,6 +272,16 @@ final class GdbStub implements AutoCloseable, VmSupervisor.Listener {
             return "l";
         }
         return "";
+    }
+
+    private String physicalMode(String p) {
+        physical = p.endsWith(":1");
+        return "OK";
+    }
+
+    /** The physical address of a debugger address: linear through the guest's page tables, or as is. */
+    private long address(VirtualMachine vm, long addr) {
+        return physical ? addr : vm.cpu().probe((int) addr);
     }
 
     // ---- registers
@@ -384,7 +400,7 @@ final class GdbStub implements AutoCloseable, VmSupervisor.Listener {
         return vm.onVcpu(() -> {
             StringBuilder b = new StringBuilder();
             for (int i = 0; i < len; i++) {
-                long pa = vm.cpu().probe((int) (addr + i));
+                long pa = address(vm, addr + i);
                 int v = pa < 0 ? -1 : vm.memory().peek(pa);
                 if (v < 0) {
                     return i == 0 ? "E14" : b.toString();
@@ -416,7 +432,7 @@ final class GdbStub implements AutoCloseable, VmSupervisor.Listener {
         VirtualMachine vm = vm();
         return vm.onVcpu(() -> {
             for (int i = 0; i < len; i++) {
-                long pa = vm.cpu().probe((int) (addr + i));
+                long pa = address(vm, addr + i);
                 if (pa < 0 || !vm.memory().poke(pa, data[i])) {
                     return "E14";
                 }
