@@ -160,9 +160,8 @@ public final class TerminalConsole implements AutoCloseable {
                     return;
                 }
                 if (rawMode != null) {
-                    n = escapes.filter(buf, 0, n);
-                }
-                if (n > 0) {
+                    filterInOrder(buf, n);
+                } else if (n > 0) {
                     sink.accept(Arrays.copyOf(buf, n));
                 }
                 if (escapes.quitRequested()) {
@@ -173,6 +172,34 @@ public final class TerminalConsole implements AutoCloseable {
             }
         } catch (IOException e) {
             // input closed under us: the same as end of file
+        }
+    }
+
+    /**
+     * Passes a chunk through the escape filter so that an escape's action (Ctrl-A c switching
+     * to the monitor) runs after the bytes typed before it reached the sink and before the
+     * bytes typed after it: the chunk is cut just before each Ctrl-A c.
+     */
+    private void filterInOrder(byte[] buf, int n) {
+        int from = 0;
+        for (int i = 0; i < n; i++) {
+            boolean afterEscape = i == from ? escapes.escapePending() : buf[i - 1] == EscapeFilter.CTRL_A
+                    && !(i - 2 >= from && buf[i - 2] == EscapeFilter.CTRL_A);
+            if (afterEscape && (buf[i] == 'c' || buf[i] == 'C') && i > from) {
+                deliver(buf, from, i - from);
+                from = i;
+            }
+        }
+        deliver(buf, from, n - from);
+    }
+
+    private void deliver(byte[] buf, int off, int len) {
+        if (len <= 0 || escapes.quitRequested()) {
+            return;
+        }
+        int m = escapes.filter(buf, off, len);
+        if (m > 0) {
+            sink.accept(Arrays.copyOfRange(buf, off, off + m));
         }
     }
 

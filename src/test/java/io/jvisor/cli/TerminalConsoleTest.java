@@ -75,6 +75,18 @@ class TerminalConsoleTest {
     }
 
     @Test
+    void aSwitchRunsBetweenTheBytesTypedBeforeAndAfterIt() throws InterruptedException {
+        // one chunk, as a paste: "ab" to the console, then Ctrl-A c, then "cd" to wherever the switch leads
+        byte[] input = {'a', 'b', 0x01, 'c', 'c', 'd', 0x01, 'x'};
+        TerminalConsole c = new TerminalConsole(new ByteArrayInputStream(input), messages, new FakeRaw(), sink,
+                () -> events.add("quit"), () -> events.add("switch"));
+        c.start();
+        assertTrue(c.awaitEndOfInput(WAIT));
+        assertEquals(List.of("raw", "data 2", "switch", "data 2", "restore", "quit"), events);
+        assertArrayEquals(new byte[] {'a', 'b', 'c', 'd'}, received());
+    }
+
+    @Test
     void terminalEscapesAndQuitRestoresFirst() throws InterruptedException {
         byte[] input = {'a', 0x01, 0x01, 'b', 0x01, 'h', 'c', 0x01, 'x', 'l', 'o', 's', 't'};
         FakeRaw raw = new FakeRaw();
