@@ -367,16 +367,8 @@ public final class VirtualMachine implements AutoCloseable {
                         "", resetRequested && !config.noReboot());
             }
             case DEBUG -> {
-                Cpu.HostWatch w = cpu.hostWatchHit;
-                cpu.hostWatchHit = null;
-                DebugStop stop = w != null
-                        ? new DebugStop(w.onWrite() && !w.onRead() ? DebugStop.Kind.WRITE_WATCH
-                                : w.onRead() && !w.onWrite() ? DebugStop.Kind.READ_WATCH : DebugStop.Kind.ACCESS_WATCH,
-                                cpu.hostWatchAddress)
-                        : new DebugStop(stepping ? DebugStop.Kind.STEP : DebugStop.Kind.BREAKPOINT,
-                                cpu.segBase[Cpu.CS] + cpu.eip);
                 pauseRequested = true;
-                pendingStop = stop;
+                pendingStop = debugStop(DebugStop.Kind.BREAKPOINT);
                 return null;
             }
             case HALTED -> {
@@ -414,7 +406,6 @@ public final class VirtualMachine implements AutoCloseable {
     private volatile boolean pauseRequested;
     private volatile boolean paused;
     private volatile boolean stepRequested;
-    private boolean stepping;
     private volatile DebugStop pendingStop;
     private volatile Consumer<DebugStop> debugListener = s -> { };
 
@@ -498,6 +489,18 @@ public final class VirtualMachine implements AutoCloseable {
         });
     }
 
+    /** The stop a debugger hears: the watchpoint the last instruction hit, else {@code otherwise} at CS:EIP. */
+    private DebugStop debugStop(DebugStop.Kind otherwise) {
+        Cpu.HostWatch w = cpu.hostWatchHit;
+        cpu.hostWatchHit = null;
+        if (w == null) {
+            return new DebugStop(otherwise, cpu.segBase[Cpu.CS] + cpu.eip);
+        }
+        DebugStop.Kind k = w.onWrite() && !w.onRead() ? DebugStop.Kind.WRITE_WATCH
+                : w.onRead() && !w.onWrite() ? DebugStop.Kind.READ_WATCH : DebugStop.Kind.ACCESS_WATCH;
+        return new DebugStop(k, cpu.hostWatchAddress);
+    }
+
     private void wake() {
         Thread t = vcpuThread;
         if (t != null) {
@@ -535,24 +538,12 @@ public final class VirtualMachine implements AutoCloseable {
                 if (stepRequested) {
                     stepRequested = false;
                     engine.clearStop();
-                    stepping = true;
-                    ExecutionEngine.Exit e;
-                    try {
-                        e = engine.stepForDebugger();
-                    } finally {
-                        stepping = false;
-                    }
+                    ExecutionEngine.Exit e = engine.stepForDebugger();
                     if (e != ExecutionEngine.Exit.DEBUG && e != ExecutionEngine.Exit.HALTED
                             && e != ExecutionEngine.Exit.STOPPED) {
                         return e;
                     }
-                    Cpu.HostWatch w = cpu.hostWatchHit;
-                    cpu.hostWatchHit = null;
-                    debugListener.accept(w != null
-                            ? new DebugStop(w.onWrite() && !w.onRead() ? DebugStop.Kind.WRITE_WATCH
-                                    : w.onRead() && !w.onWrite() ? DebugStop.Kind.READ_WATCH
-                                    : DebugStop.Kind.ACCESS_WATCH, cpu.hostWatchAddress)
-                            : new DebugStop(DebugStop.Kind.STEP, cpu.segBase[Cpu.CS] + cpu.eip));
+                    debugListener.accept(debugStop(DebugStop.Kind.STEP));
                     continue;
                 }
                 LockSupport.parkNanos(this, 20_000_000L);
