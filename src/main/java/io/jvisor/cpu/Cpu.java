@@ -63,6 +63,8 @@ public final class Cpu {
     public int sysenterCs, sysenterEsp, sysenterEip;
     public long tscOffset;
     public long apicBase = 0xfee00900L;
+    /** The local APIC's MSR side, or null on a machine without one (CPUID then says so). */
+    public ApicAccess apic;
     public long pat = 0x0007040600070406L;
     public final long[] mtrr = new long[0x300];
     public long mtrrDefType;

@@ -3,13 +3,14 @@ package io.jvisor.cpu;
 /**
  * CPUID (SDM Vol. 2): describes exactly what jvisor implements: an i686 (family 6) with
  * FPU, PSE, TSC, MSR, PAE, CX8, SEP, MTRR (read/write of the registers, no effect on
- * caching), PGE, CMOV, PAT and FXSR. No VME, no APIC (until the platform has one), no MMX/SSE.
+ * caching), PGE, CMOV, PAT and FXSR, and APIC when the machine gives the CPU one. No VME,
+ * no MMX/SSE.
  */
 public final class CpuId {
     private CpuId() { }
 
     public static final int FPU = 1, PSE = 1 << 3, TSC = 1 << 4, MSR = 1 << 5, PAE = 1 << 6, CX8 = 1 << 8,
-            SEP = 1 << 11, MTRR = 1 << 12, PGE = 1 << 13, CMOV = 1 << 15, PAT = 1 << 16, FXSR = 1 << 24;
+            APIC = 1 << 9, SEP = 1 << 11, MTRR = 1 << 12, PGE = 1 << 13, CMOV = 1 << 15, PAT = 1 << 16, FXSR = 1 << 24;
     /** Feature flags of leaf 1 EDX. FXSR is set only while fxsave/fxrstor are implemented (see X87). */
     public static int features() {
         int f = FPU | PSE | TSC | MSR | PAE | CX8 | SEP | MTRR | PGE | CMOV | PAT;
@@ -39,9 +40,9 @@ public final class CpuId {
             }
             case 1 -> {
                 a = SIGNATURE;
-                b = 0;
+                b = c.apic == null ? 0 : c.apic.apicId() << 24;   // initial APIC ID
                 cc = 0;
-                d = features();
+                d = features() | (c.apic == null ? 0 : APIC);
             }
             case 0x80000000 -> {
                 a = 0x80000000;
@@ -51,7 +52,7 @@ public final class CpuId {
                 // SDM: a leaf above the maximum returns the data of the highest basic leaf
                 a = leaf < 0 ? 0 : SIGNATURE;
                 b = cc = 0;
-                d = leaf < 0 ? 0 : features();
+                d = leaf < 0 ? 0 : features() | (c.apic == null ? 0 : APIC);
             }
         }
         c.r[Cpu.EAX] = a;

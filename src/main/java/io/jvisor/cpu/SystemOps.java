@@ -416,6 +416,15 @@ public final class SystemOps {
     public static void rdmsr(Cpu c) {
         requireCpl0(c);
         int msr = c.r[Cpu.ECX];
+        if (c.apic != null && (msr >= 0x800 && msr <= 0x8ff || msr == ApicAccess.MSR_TSC_DEADLINE)) {
+            Long a = c.apic.readMsr(msr);
+            if (a == null) {
+                throw Fault.gp0();
+            }
+            c.r[Cpu.EAX] = (int) (long) a;
+            c.r[Cpu.EDX] = (int) (a >>> 32);
+            return;
+        }
         long v = switch (msr) {
             case MSR_TSC -> c.tsc();
             case MSR_PLATFORM_ID, MSR_BIOS_SIGN -> 0;
@@ -441,10 +450,24 @@ public final class SystemOps {
         requireCpl0(c);
         int msr = c.r[Cpu.ECX];
         long v = (c.r[Cpu.EAX] & 0xffffffffL) | ((long) c.r[Cpu.EDX] << 32);
+        if (c.apic != null && (msr >= 0x800 && msr <= 0x8ff || msr == ApicAccess.MSR_TSC_DEADLINE)) {
+            if (!c.apic.writeMsr(msr, v)) {
+                throw Fault.gp0();
+            }
+            return;
+        }
         switch (msr) {
             case MSR_TSC -> c.tscOffset = v - c.tscSource.getAsLong();
             case MSR_BIOS_SIGN -> { }
-            case MSR_APIC_BASE -> c.apicBase = v & 0xfffff0900L;
+            case MSR_APIC_BASE -> {
+                if ((v & ~0xfffff0900L) != 0) {
+                    throw Fault.gp0();   // reserved bits (no x2APIC: EXTD is reserved too)
+                }
+                c.apicBase = (v & 0xfffff0800L) | (c.apicBase & 0x100);   // BSP (bit 8) is read-only
+                if (c.apic != null) {
+                    c.apic.baseChanged(c.apicBase);
+                }
+            }
             case MSR_SYSENTER_CS -> c.sysenterCs = (int) v;
             case MSR_SYSENTER_ESP -> c.sysenterEsp = (int) v;
             case MSR_SYSENTER_EIP -> c.sysenterEip = (int) v;

@@ -103,6 +103,8 @@ public final class AcpiTables {
 
     private final long pciHoleStart;
     private final boolean pvpanic;
+    /** The machine has a local APIC and an I/O APIC: a MADT describes them. */
+    private final boolean apic;
 
     /**
      * Tables for a machine with {@code ramBelow4g} bytes of RAM from address 0: the PCI memory
@@ -114,7 +116,13 @@ public final class AcpiTables {
 
     /** As {@link #AcpiTables(long)}; with {@code pvpanic} the DSDT also declares QEMU's pvpanic device (PvPanic). */
     public AcpiTables(long ramBelow4g, boolean pvpanic) {
+        this(ramBelow4g, pvpanic, false);
+    }
+
+    /** As {@link #AcpiTables(long, boolean)}; with {@code apic} the RSDT and XSDT also list a MADT. */
+    public AcpiTables(long ramBelow4g, boolean pvpanic, boolean apic) {
         this.pvpanic = pvpanic;
+        this.apic = apic;
         if (ramBelow4g <= 0x100000 || ramBelow4g > PCI_HOLE_END) {
             throw new IllegalArgumentException("RAM size out of range: " + ramBelow4g);
         }
@@ -162,14 +170,17 @@ public final class AcpiTables {
         if ((start & 0x3f) != 0) {
             throw new IllegalArgumentException("tables must be 64-byte aligned (FACS)");
         }
-        // Block layout: FACS (64-aligned), FADT, RSDT, XSDT, DSDT, each 16-aligned.
+        // Block layout: FACS (64-aligned), FADT, RSDT, XSDT, DSDT, MADT (with an APIC), each 16-aligned.
         byte[] dsdt = dsdt();
+        byte[] madt = apic ? madt() : new byte[0];
+        int entries = apic ? 2 : 1;
         long facs = start;
         long fadt = facs + FACS_LENGTH;
         long rsdt = align16(fadt + FADT_LENGTH);
-        long xsdt = align16(rsdt + HEADER_LENGTH + 4);
-        long dsdtAddr = align16(xsdt + HEADER_LENGTH + 8);
-        long end = align16(dsdtAddr + dsdt.length);
+        long xsdt = align16(rsdt + HEADER_LENGTH + 4 * entries);
+        long dsdtAddr = align16(xsdt + HEADER_LENGTH + 8 * entries);
+        long madtAddr = align16(dsdtAddr + dsdt.length);
+        long end = align16(madtAddr + madt.length);
         if (end > 0x1_0000_0000L) {
             throw new IllegalArgumentException("tables must lie below 4 GiB");
         }
@@ -180,9 +191,11 @@ public final class AcpiTables {
         byte[] block = new byte[(int) (end - start)];
         put(block, (int) (facs - start), facs());
         put(block, (int) (fadt - start), fadt(facs, dsdtAddr));
-        put(block, (int) (rsdt - start), rsdt(fadt));
-        put(block, (int) (xsdt - start), xsdt(fadt));
+        long[] listed = apic ? new long[] {fadt, madtAddr} : new long[] {fadt};
+        put(block, (int) (rsdt - start), rsdt(listed));
+        put(block, (int) (xsdt - start), xsdt(listed));
         put(block, (int) (dsdtAddr - start), dsdt);
+        put(block, (int) (madtAddr - start), madt);
         byte[] rsdpBytes = rsdp(rsdt, xsdt);
 
         List<Range> reserved = new ArrayList<>();
@@ -216,15 +229,44 @@ public final class AcpiTables {
         return b;
     }
 
-    byte[] rsdt(long fadt) {
-        byte[] b = header("RSDT", HEADER_LENGTH + 4, 1);
-        le(b, 36, fadt, 4);
+    byte[] rsdt(long... tables) {
+        byte[] b = header("RSDT", HEADER_LENGTH + 4 * tables.length, 1);
+        for (int i = 0; i < tables.length; i++) {
+            le(b, 36 + 4 * i, tables[i], 4);
+        }
         return finish(b);
     }
 
-    byte[] xsdt(long fadt) {
-        byte[] b = header("XSDT", HEADER_LENGTH + 8, 1);
-        le(b, 36, fadt, 8);
+    byte[] xsdt(long... tables) {
+        byte[] b = header("XSDT", HEADER_LENGTH + 8 * tables.length, 1);
+        for (int i = 0; i < tables.length; i++) {
+            le(b, 36 + 8 * i, tables[i], 8);
+        }
+        return finish(b);
+    }
+
+    /** MADT flags: PCAT_COMPAT, the machine also has the 8259 pair. */
+    public static final int MADT_PCAT_COMPAT = 1;
+    /** MPS INTI flags of the SCI override: active high (01), level-triggered (11). */
+    public static final int INTI_LEVEL_HIGH = 0x000d;
+
+    /**
+     * The MADT ("APIC", revision 1): the local APIC address and PCAT_COMPAT; one enabled
+     * processor local APIC (UID 0, ID 0); the I/O APIC (ID 0, all 24 pins from GSI 0); the
+     * interrupt source overrides of a PC (ISA IRQ 0, the PIT, on GSI 2; IRQ 9, the SCI,
+     * level-triggered active high); and LINT1 of every processor as the NMI input.
+     */
+    byte[] madt() {
+        byte[] entries = Aml.concat(
+                new byte[] {0, 8, 0, 0, 1, 0, 0, 0},                             // processor local APIC
+                new byte[] {1, 12, 0, 0, 0, 0, (byte) 0xc0, (byte) 0xfe, 0, 0, 0, 0},   // I/O APIC at 0xfec00000
+                new byte[] {2, 10, 0, 0, 2, 0, 0, 0, 0, 0},                      // IRQ 0 -> GSI 2
+                new byte[] {2, 10, 0, 9, 9, 0, 0, 0, (byte) INTI_LEVEL_HIGH, 0}, // IRQ 9 -> GSI 9, level, high
+                new byte[] {4, 6, (byte) 0xff, 0, 0, 1});                        // LINT1 is NMI
+        byte[] b = header("APIC", HEADER_LENGTH + 8 + entries.length, 1);
+        le(b, 36, LocalApic.DEFAULT_BASE, 4);
+        le(b, 40, MADT_PCAT_COMPAT, 4);
+        put(b, HEADER_LENGTH + 8, entries);
         return finish(b);
     }
 

@@ -25,7 +25,7 @@ import java.util.function.LongSupplier;
  * raises interrupts from device code); {@link #hasInterrupt()} reads a volatile summary so
  * that the vCPU's per-block check takes no lock.
  */
-public final class LocalApic implements MmioHandler, InterruptSource, TimedDevice {
+public final class LocalApic implements MmioHandler, InterruptSource, TimedDevice, io.jvisor.cpu.ApicAccess {
     public static final long DEFAULT_BASE = 0xfee0_0000L;
     public static final long BUS_HZ = 1_000_000_000L;
     /** Version 0x14 (an integrated APIC), 6 LVT entries (max LVT index 5). */
@@ -91,6 +91,10 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
     /** Called when an EOI retires a level-triggered vector (the I/O APIC clears Remote IRR). */
     private java.util.function.IntConsumer eoiBroadcast = v -> { };
     private volatile boolean interruptReady;
+    /** The 8259's request reaches the CPU directly: LINT0 in ExtINT mode, or the APIC hardware-disabled. */
+    private volatile boolean picPassThrough;
+    /** IA32_APIC_BASE.EN: when clear the APIC is off and the CPU's INTR is the 8259's. */
+    private boolean hardwareEnabled = true;
     /** Runs when this APIC gets something for its vCPU (to wake it from hlt). */
     private Runnable wake = () -> { };
 
@@ -133,6 +137,11 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
         java.util.Arrays.fill(irr, 0);
         esr = esrPending = 0;
         java.util.Arrays.fill(lvt, LVT_MASKED);
+        if (index == 0) {
+            // as QEMU's: the BSP's LINT0 starts in ExtINT mode, so the 8259 reaches the CPU before firmware
+            // or a kernel programs the APIC (a PC BIOS sets up this virtual-wire mode)
+            lvt[I_LINT0] = MODE_EXTINT << 8;
+        }
         icrLo = icrHi = 0;
         timerInitial = timerDivide = 0;
         tscDeadline = 0;
@@ -321,7 +330,7 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
     }
 
     /** RDMSR of an x2APIC register; null when the register does not exist (the CPU raises #GP). */
-    public synchronized Long readMsr(int msr) {
+    public synchronized Long readX2apicMsr(int msr) {
         if (!x2apic) {
             return null;
         }
@@ -336,7 +345,7 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
     }
 
     /** WRMSR of an x2APIC register; false when the register does not exist or is read-only (#GP). */
-    public synchronized boolean writeMsr(int msr, long value) {
+    public synchronized boolean writeX2apicMsr(int msr, long value) {
         if (!x2apic) {
             return false;
         }
@@ -431,11 +440,14 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
 
     @Override
     public boolean hasInterrupt() {
-        return interruptReady;
+        return interruptReady || picPassThrough && pic.hasInterrupt();
     }
 
     @Override
     public synchronized int acknowledge() {
+        if (!hardwareEnabled) {
+            return pic.acknowledge();
+        }
         int v = highestDeliverable();
         if (v >= 0) {
             setBit(irr, v, false);
@@ -460,7 +472,7 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
     }
 
     private int highestDeliverable() {
-        if ((svr & SVR_ENABLED) == 0) {
+        if ((svr & SVR_ENABLED) == 0 || !hardwareEnabled) {
             return -1;
         }
         int v = highest(irr);
@@ -485,15 +497,32 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
 
     /** Recomputes what the CPU sees; the PIC's line counts through LINT0 in ExtINT mode. */
     private void update() {
-        interruptReady = highestDeliverable() >= 0 || extIntPassThrough() && pic.hasInterrupt();
+        interruptReady = highestDeliverable() >= 0;
+        picPassThrough = !hardwareEnabled || extIntPassThrough();
     }
 
-    /** The PIC's output changed (LINT0 follows it in virtual-wire mode). */
-    public synchronized void picChanged() {
+    // ---- the CPU's side (cpu.ApicAccess)
+
+    @Override
+    public int apicId() {
+        return id();
+    }
+
+    /** IA32_APIC_BASE: EN off puts the APIC out of the way (the 8259 drives INTR); on again, it resumes. */
+    @Override
+    public synchronized void baseChanged(long apicBase) {
+        hardwareEnabled = (apicBase & 0x800) != 0;
         update();
-        if (interruptReady) {
-            wake.run();
-        }
+    }
+
+    @Override
+    public Long readMsr(int msr) {
+        return isX2apicMsr(msr) ? readX2apicMsr(msr) : null;   // no TSC-deadline MSR until CPUID offers it
+    }
+
+    @Override
+    public boolean writeMsr(int msr, long value) {
+        return isX2apicMsr(msr) && writeX2apicMsr(msr, value);
     }
 
     private void localInterrupt(int i) {

@@ -2,6 +2,10 @@ package io.jvisor.vm;
 
 import io.jvisor.devices.AcpiPm;
 import io.jvisor.devices.AcpiTables;
+import io.jvisor.devices.ApicBus;
+import io.jvisor.devices.IoApic;
+import io.jvisor.devices.IrqLine;
+import io.jvisor.devices.LocalApic;
 import io.jvisor.devices.DebugConsole;
 import io.jvisor.devices.DebugExit;
 import io.jvisor.devices.DualPic;
@@ -25,6 +29,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
+import java.util.function.LongSupplier;
 
 /**
  * The PC the guest sees: the 8259 pair, the 8254 with port 0x61, the MC146818 RTC/CMOS,
@@ -46,6 +51,10 @@ final class PcPlatform {
     }
 
     final DualPic pic = new DualPic();
+    /** The APIC bus, the BSP's local APIC and the I/O APIC (the 8259 pair stays for ExtINT and legacy guests). */
+    final ApicBus apicBus = new ApicBus();
+    final LocalApic lapic;
+    final IoApic ioapic;
     final Pit8254 pit;
     final Rtc146818 rtc;
     final Uart16550 com1;
@@ -61,7 +70,13 @@ final class PcPlatform {
     private boolean a20FromKbc = true, a20From92;
 
     PcPlatform(PhysicalMemory mem, IoBus io, VmClock clock, OutputStream serialOut, OutputStream debugOut,
-               Power power, Consumer<String> log, Consumer<Boolean> a20, boolean pvpanic) {
+               Power power, Consumer<String> log, Consumer<Boolean> a20, boolean pvpanic, LongSupplier tsc) {
+        lapic = new LocalApic(0, clock, pic, tsc);
+        ioapic = new IoApic(apicBus);
+        apicBus.attach(lapic);
+        lapic.setEoiBroadcast(ioapic::eoi);
+        mem.addMmio(LocalApic.DEFAULT_BASE, 0x1000, lapic);
+        mem.addMmio(IoApic.DEFAULT_BASE, 0x1000, ioapic);
         // the chipset opens A20 when either the i8042 output port or port 0x92 asks for it
         IntConsumer kbcA20 = on -> {
             a20FromKbc = on != 0;
@@ -71,14 +86,14 @@ final class PcPlatform {
             a20From92 = on != 0;
             a20.accept(a20FromKbc || a20From92);
         };
-        pit = new Pit8254(clock, pic.irq(0));
-        rtc = new Rtc146818(clock, Clock.systemUTC(), pic.irq(8));
+        pit = new Pit8254(clock, isa(0));
+        rtc = new Rtc146818(clock, Clock.systemUTC(), isa(8));
         rtc.setMemorySize(mem.ramSize());
-        com1 = new Uart16550(Uart16550.COM1_BASE, pic.irq(Uart16550.COM1_IRQ), clock, serialOut);
-        kbc = new I8042(pic.irq(1), pic.irq(12), power::reset, kbcA20);
-        acpi = new AcpiPm(clock, pic.irq(9), power::powerOff, power::reset);
+        com1 = new Uart16550(Uart16550.COM1_BASE, isa(Uart16550.COM1_IRQ), clock, serialOut);
+        kbc = new I8042(isa(1), isa(12), power::reset, kbcA20);
+        acpi = new AcpiPm(clock, isa(9), power::powerOff, power::reset);
         debugcon = new DebugConsole(debugOut);
-        fpuError = new FpuErrorLatch(pic.irq(13));
+        fpuError = new FpuErrorLatch(isa(13));
         io.register(FpuErrorLatch.PORT, 1, fpuError);
 
         io.register(DualPic.MASTER_COMMAND, 2, pic);
@@ -101,8 +116,21 @@ final class PcPlatform {
         if (pvpanic) {
             io.register(PvPanic.PORT, 1, new PvPanic(power::panic));
         }
-        acpiLayout = new AcpiTables(mem.ramSize(), pvpanic).install(mem);
-        timed = new TimedDevice[] {pit, rtc, com1, kbc, acpi};
+        acpiLayout = new AcpiTables(mem.ramSize(), pvpanic, true).install(mem);
+        timed = new TimedDevice[] {pit, rtc, com1, kbc, acpi, lapic};
+    }
+
+    /**
+     * ISA IRQ {@code n} as a device drives it: to the 8259 pair and to the I/O APIC, on pin n
+     * except IRQ 0 (the PIT), which is on pin 2 as the MADT's interrupt source override says.
+     */
+    private IrqLine isa(int n) {
+        IrqLine toPic = pic.irq(n);
+        IrqLine toIoApic = ioapic.pin(n == 0 ? 2 : n);
+        return high -> {
+            toPic.set(high);
+            toIoApic.set(high);
+        };
     }
 
     /** Brings every timed device up to VM time {@code now}. */

@@ -105,8 +105,9 @@ public final class VirtualMachine implements AutoCloseable {
             public void panic() {
                 end(VmExitStatus.PANIC, "guest kernel panic (reported through the pvpanic device)", false);
             }
-        }, log, enabled -> cpu.setA20(enabled), config.pvpanic());
-        cpu.interrupts = platform.pic;
+        }, log, enabled -> cpu.setA20(enabled), config.pvpanic(), () -> cpu.tsc());
+        cpu.interrupts = platform.lapic;   // the 8259 pair reaches the CPU through LINT0 (ExtINT)
+        cpu.apic = platform.lapic;
         cpu.fpu.ferr = platform.fpuError::ferr;   // CR0.NE = 0: x87 errors reach the guest as IRQ 13
         cpu.tscSource = clock::nanos;   // a 1 GHz TSC on the VM's clock
         Runnable wake = () -> {
@@ -117,6 +118,7 @@ public final class VirtualMachine implements AutoCloseable {
         };
         platform.com1.setInputListener(wake);
         platform.kbc.setInputListener(wake);
+        platform.lapic.setWake(wake);
     }
 
     private void end(int status, String reason, boolean reset) {
@@ -585,10 +587,10 @@ public final class VirtualMachine implements AutoCloseable {
 
     /** A halted vCPU with interrupts enabled: sleep until a device deadline, host input, or a stop. */
     private void waitForEvent() {
-        while (!platform.pic.hasInterrupt() && exitStatus < 0 && !pauseRequested && tasks.isEmpty()) {
+        while (!cpu.interrupts.hasInterrupt() && exitStatus < 0 && !pauseRequested && tasks.isEmpty()) {
             long now = clock.nanos();
             platform.advance(now);
-            if (platform.pic.hasInterrupt()) {
+            if (cpu.interrupts.hasInterrupt()) {
                 return;
             }
             long deadline = platform.nextDeadline();

@@ -182,11 +182,16 @@ class LocalApicTest {
                 return 0x08;
             }
         };
-        LocalApic a = new LocalApic(0, clock, pic, () -> now);
-        a.picChanged();
-        assertFalse(a.hasInterrupt(), "LINT0 masked after reset");
+        LocalApic a = new LocalApic(1, clock, pic, () -> now);
+        assertFalse(a.hasInterrupt(), "an AP's LINT0 is masked after reset");
         a.virtualWire();
         assertTrue(a.hasInterrupt());
+        LocalApic bsp = new LocalApic(0, clock, pic, () -> now);
+        assertTrue(bsp.hasInterrupt(), "the BSP's LINT0 starts in ExtINT mode, as in QEMU");
+        assertEquals(0x08, bsp.acknowledge(), "even while the APIC is software-disabled");
+        bsp.baseChanged(0xfee00000L);   // EN clear: hardware-disabled, the 8259 drives INTR
+        bsp.accept(0x90, false);
+        assertEquals(0x08, bsp.acknowledge());
         assertEquals(0x08, a.acknowledge());
         a.accept(0x90, false);
         assertEquals(0x90, a.acknowledge(), "a fixed interrupt first");
@@ -250,6 +255,7 @@ class LocalApicTest {
     void x2apicRegistersAreMsrs() {
         LocalApic a = enabled(5);
         assertNull(a.readMsr(0x802), "not in x2APIC mode");
+        assertNull(a.readMsr(0x6e0), "no TSC-deadline MSR");
         a.setX2apic(true);
         assertEquals(5L, a.readMsr(0x802));
         assertEquals(0x0000_0020L, a.readMsr(0x80d), "logical ID: cluster 0, bit 5");
