@@ -537,4 +537,35 @@ class AcpiTablesTest {
             }
         }
     }
+
+    @Test
+    void madtDescribesTheApicsAndThePcOverrides() {
+        AcpiTables.Layout l = new AcpiTables(RAM, false, true).install(mem);
+        assertEquals(44, checkTable(l.rsdt(), "RSDT"), "RSDT lists the FADT and the MADT");
+        assertEquals(52, checkTable(l.xsdt(), "XSDT"));
+        long madt = u32(l.rsdt() + 40);
+        assertEquals(madt, mem.read64(l.xsdt() + 44));
+        int len = checkTable(madt, "APIC");
+        assertEquals(0xfee0_0000L, u32(madt + 36), "local APIC address");
+        assertEquals(1, u32(madt + 40), "PCAT_COMPAT");
+        // entries: type, length, ...
+        long e = madt + 44;
+        assertEquals(List.of(0, 8), List.of(mem.read8(e), mem.read8(e + 1)));
+        assertEquals(1, mem.read8(e + 4), "processor enabled");
+        e += 8;
+        assertEquals(List.of(1, 12), List.of(mem.read8(e), mem.read8(e + 1)));
+        assertEquals(0xfec0_0000L, u32(e + 4), "I/O APIC address");
+        assertEquals(0, u32(e + 8), "GSI base");
+        e += 12;
+        assertEquals(List.of(2, 10, 0, 0), List.of(mem.read8(e), mem.read8(e + 1), mem.read8(e + 2), mem.read8(e + 3)));
+        assertEquals(2, u32(e + 4), "IRQ 0 is on GSI 2");
+        e += 10;
+        assertEquals(9, mem.read8(e + 3));
+        assertEquals(9, u32(e + 4));
+        assertEquals(0x000d, mem.read16(e + 8), "SCI: level-triggered, active high");
+        e += 10;
+        assertEquals(List.of(4, 6, 0xff), List.of(mem.read8(e), mem.read8(e + 1), mem.read8(e + 2)));
+        assertEquals(1, mem.read8(e + 5), "LINT1 is NMI");
+        assertEquals(madt + len, e + 6, "nothing else");
+    }
 }

@@ -1,0 +1,227 @@
+; apic: the local APIC and the I/O APIC as a PC guest meets them (SDM Vol. 3, "Advanced
+; Programmable Interrupt Controller"; the 82093AA I/O APIC).
+;
+;   (a) CPUID.1:EDX.APIC is set, IA32_APIC_BASE says 0xFEE00000 with EN and BSP, the APIC
+;       ID is 0 and the version register says an integrated APIC with 6 LVT entries;
+;   (b) enabled through the spurious-vector register; a one-shot timer (divide by 1) counts
+;       down while masked (two reads of the current count decrease); reloaded unmasked, it
+;       interrupts once at vector 0x40 and leaves the count at 0; a periodic timer interrupts again and again until masked;
+;   (c) a self-IPI (ICR shorthand "self") at vector 0x50 while TPR = 0x50 stays pending in
+;       IRR; lowering TPR to 0x40 delivers it at once; in its handler ISR holds 0x50 and PPR
+;       is 0x50; after EOI, ISR is clear;
+;   (d) an IPI with the illegal vector 3 sets "send illegal vector" in ESR (after a write);
+;   (e) the I/O APIC's version register says 24 pins; the PIT, on pin 2 (as the MADT's
+;       interrupt source override says), routed to vector 0x60, interrupts through it.
+; All waits are bounded: a timer that never fires fails the test instead of hanging it.
+
+%define TEST_NAME "apic"
+%include "lib.inc"
+
+APIC          equ 0xFEE00000
+APIC_ID       equ APIC + 0x20
+APIC_VER      equ APIC + 0x30
+APIC_TPR      equ APIC + 0x80
+APIC_PPR      equ APIC + 0xA0
+APIC_EOI      equ APIC + 0xB0
+APIC_SVR      equ APIC + 0xF0
+APIC_ISR2     equ APIC + 0x120          ; ISR bits 64-95
+APIC_IRR2     equ APIC + 0x220          ; IRR bits 64-95
+APIC_ESR      equ APIC + 0x280
+APIC_ICR_LO   equ APIC + 0x300
+APIC_ICR_HI   equ APIC + 0x310
+APIC_LVT_TMR  equ APIC + 0x320
+APIC_LVT_ERR  equ APIC + 0x370
+APIC_TMR_INIT equ APIC + 0x380
+APIC_TMR_CUR  equ APIC + 0x390
+APIC_TMR_DIV  equ APIC + 0x3E0
+IOAPIC_SEL    equ 0xFEC00000
+IOAPIC_WIN    equ 0xFEC00010
+
+VEC_TIMER     equ 0x40
+VEC_IPI       equ 0x50
+VEC_PIT       equ 0x60
+VEC_SPURIOUS  equ 0xFF
+LVT_MASKED    equ 0x10000
+LVT_PERIODIC  equ 0x20000
+WAIT_LIMIT    equ 2000000               ; hlt rounds before giving up
+
+section .text
+test_main:
+    ; ---- (a) identification
+    mov eax, 1
+    cpuid
+    test edx, 1 << 9
+    jnz .has_apic
+    FAIL EXIT_NO_FEATURE, "CPUID.1:EDX.APIC is clear"
+.has_apic:
+    mov ecx, 0x1B
+    rdmsr
+    CHECK_EQ eax, APIC | 0x900, 1, "IA32_APIC_BASE: base 0xfee00000, EN, BSP"
+    CHECK_EQ [APIC_ID], 0, 1, "APIC ID 0"
+    mov eax, [APIC_VER]
+    and eax, 0x00FF00FF
+    CHECK_EQ eax, 0x00050014, 1, "version 0x14, max LVT entry 5"
+    OK "CPUID, IA32_APIC_BASE, ID and version"
+
+    mov eax, VEC_TIMER
+    mov ebx, timer_handler
+    call set_int_gate
+    mov eax, VEC_IPI
+    mov ebx, ipi_handler
+    call set_int_gate
+    mov eax, VEC_PIT
+    mov ebx, pit_handler
+    call set_int_gate
+    mov eax, VEC_SPURIOUS
+    mov ebx, spurious_handler
+    call set_int_gate
+
+    ; ---- (b) the timer
+    mov dword [APIC_SVR], 0x100 | VEC_SPURIOUS
+    mov dword [APIC_TMR_DIV], 0xB           ; divide by 1
+    mov dword [APIC_LVT_TMR], LVT_MASKED | VEC_TIMER   ; one-shot; masked while the count is watched
+    mov dword [APIC_TMR_INIT], 50000000     ; 50 ms at the 1 GHz bus clock
+    mov eax, [APIC_TMR_CUR]
+    mov ecx, 100000
+.spin:
+    dec ecx
+    jnz .spin
+    mov ebx, [APIC_TMR_CUR]
+    cmp ebx, eax
+    jb .counts_down
+    FAIL 2, "the current count does not decrease"
+.counts_down:
+    cmp eax, 50000000
+    jbe .count_ok
+    FAIL 2, "the current count is above the initial count"
+.count_ok:
+    mov dword [APIC_LVT_TMR], VEC_TIMER     ; one-shot, unmasked
+    mov dword [APIC_TMR_INIT], 200000       ; reload: 0.2 ms
+    mov ebx, 1
+    call wait_ticks
+    CHECK_EQ [APIC_TMR_CUR], 0, 2, "one-shot: the count stays at 0"
+    mov ecx, 2000000
+.quiet:
+    dec ecx
+    jnz .quiet
+    CHECK_EQ [ticks], 1, 2, "one-shot: one interrupt only"
+    OK "one-shot timer: counts down, one interrupt at vector 0x40"
+    mov dword [APIC_LVT_TMR], LVT_PERIODIC | VEC_TIMER
+    mov dword [APIC_TMR_INIT], 100000       ; every 0.1 ms
+    mov ebx, 6
+    call wait_ticks
+    mov dword [APIC_LVT_TMR], LVT_MASKED | LVT_PERIODIC | VEC_TIMER
+    OK "periodic timer: interrupts again and again until masked"
+
+    ; ---- (c) TPR and a self-IPI
+    cli
+    mov dword [APIC_TPR], 0x50
+    mov dword [APIC_ICR_LO], 0x40000 | VEC_IPI   ; shorthand: self, fixed
+    sti
+    nop
+    nop
+    CHECK_EQ [ipis], 0, 3, "TPR 0x50 holds back vector 0x50"
+    mov eax, [APIC_IRR2]
+    and eax, 1 << (VEC_IPI - 64)
+    CHECK_EQ eax, 1 << (VEC_IPI - 64), 3, "vector 0x50 pending in IRR"
+    mov dword [APIC_TPR], 0x40
+    jmp .tpr_lowered                        ; (an interrupt an MMIO write unblocks is taken by the next jump)
+.tpr_lowered:
+    CHECK_EQ [ipis], 1, 3, "lowering TPR delivers it"
+    CHECK_EQ [ipi_isr], 1 << (VEC_IPI - 64), 3, "ISR holds 0x50 in the handler"
+    CHECK_EQ [ipi_ppr], 0x50, 3, "PPR is the in-service class in the handler"
+    CHECK_EQ [APIC_ISR2], 0, 3, "ISR clear after EOI"
+    mov dword [APIC_TPR], 0
+    OK "self-IPI held by TPR, delivered when it drops; ISR, PPR and EOI"
+
+    ; ---- (d) an illegal vector
+    mov dword [APIC_LVT_ERR], LVT_MASKED
+    mov dword [APIC_ICR_LO], 0x40000 | 3
+    mov dword [APIC_ESR], 0
+    mov eax, [APIC_ESR]
+    CHECK_EQ eax, 0x20, 4, "ESR: send illegal vector"
+    OK "ESR reports an IPI with vector 3"
+
+    ; ---- (e) the I/O APIC and the PIT
+    mov dword [IOAPIC_SEL], 1
+    mov eax, [IOAPIC_WIN]
+    CHECK_EQ eax, 0x00170020, 5, "I/O APIC version 0x20, 24 pins"
+    mov dword [IOAPIC_SEL], 0x10 + 2 * 2 + 1
+    mov dword [IOAPIC_WIN], 0               ; destination: APIC 0
+    mov dword [IOAPIC_SEL], 0x10 + 2 * 2
+    mov dword [IOAPIC_WIN], VEC_PIT         ; fixed, physical, edge, active high, unmasked
+    mov al, 0x34                            ; PIT channel 0, mode 2, about 2 kHz
+    out 0x43, al
+    mov al, 597 & 0xFF
+    out 0x40, al
+    mov al, 597 >> 8
+    out 0x40, al
+    mov ecx, WAIT_LIMIT
+.pit_wait:
+    cmp dword [pit_ticks], 3
+    jae .pit_done
+    hlt
+    dec ecx
+    jnz .pit_wait
+    FAIL 5, "no PIT interrupt through I/O APIC pin 2"
+.pit_done:
+    cli
+    mov dword [IOAPIC_WIN], LVT_MASKED | VEC_PIT
+    OK "the PIT interrupts through I/O APIC pin 2 at vector 0x60"
+    CHECK_EQ [spurious], 0, 6, "no spurious interrupts"
+    ret
+
+; wait_ticks: sti; hlt until [ticks] reaches EBX (bounded)
+wait_ticks:
+    mov ecx, WAIT_LIMIT
+    sti
+.again:
+    cmp [ticks], ebx
+    jae .done
+    hlt
+    dec ecx
+    jnz .again
+    cli
+    FAIL 2, "the APIC timer did not interrupt"
+.done:
+    cli
+    ret
+
+; set_int_gate: EAX = vector, EBX = handler
+set_int_gate:
+    mov ecx, SEL_CODE0
+    mov dl, GATE_INT0
+    jmp lib_set_gate
+
+timer_handler:
+    inc dword [ticks]
+    mov dword [APIC_EOI], 0
+    iretd
+
+ipi_handler:
+    push eax
+    inc dword [ipis]
+    mov eax, [APIC_ISR2]
+    mov [ipi_isr], eax
+    mov eax, [APIC_PPR]
+    mov [ipi_ppr], eax
+    mov dword [APIC_EOI], 0
+    pop eax
+    iretd
+
+pit_handler:
+    inc dword [pit_ticks]
+    mov dword [APIC_EOI], 0
+    iretd
+
+spurious_handler:
+    inc dword [spurious]                    ; no EOI for the spurious vector
+    iretd
+
+section .data
+ticks:     dd 0
+ipis:      dd 0
+ipi_isr:   dd 0
+ipi_ppr:   dd 0
+pit_ticks: dd 0
+spurious:  dd 0
