@@ -173,14 +173,16 @@ public final class AcpiTables {
         // Block layout: FACS (64-aligned), FADT, RSDT, XSDT, DSDT, MADT (with an APIC), each 16-aligned.
         byte[] dsdt = dsdt();
         byte[] madt = apic ? madt() : new byte[0];
-        int entries = apic ? 2 : 1;
+        byte[] hpet = apic ? hpet() : new byte[0];
+        int entries = apic ? 3 : 1;
         long facs = start;
         long fadt = facs + FACS_LENGTH;
         long rsdt = align16(fadt + FADT_LENGTH);
         long xsdt = align16(rsdt + HEADER_LENGTH + 4 * entries);
         long dsdtAddr = align16(xsdt + HEADER_LENGTH + 8 * entries);
         long madtAddr = align16(dsdtAddr + dsdt.length);
-        long end = align16(madtAddr + madt.length);
+        long hpetAddr = align16(madtAddr + madt.length);
+        long end = align16(hpetAddr + hpet.length);
         if (end > 0x1_0000_0000L) {
             throw new IllegalArgumentException("tables must lie below 4 GiB");
         }
@@ -191,11 +193,12 @@ public final class AcpiTables {
         byte[] block = new byte[(int) (end - start)];
         put(block, (int) (facs - start), facs());
         put(block, (int) (fadt - start), fadt(facs, dsdtAddr));
-        long[] listed = apic ? new long[] {fadt, madtAddr} : new long[] {fadt};
+        long[] listed = apic ? new long[] {fadt, madtAddr, hpetAddr} : new long[] {fadt};
         put(block, (int) (rsdt - start), rsdt(listed));
         put(block, (int) (xsdt - start), xsdt(listed));
         put(block, (int) (dsdtAddr - start), dsdt);
         put(block, (int) (madtAddr - start), madt);
+        put(block, (int) (hpetAddr - start), hpet);
         byte[] rsdpBytes = rsdp(rsdt, xsdt);
 
         List<Range> reserved = new ArrayList<>();
@@ -242,6 +245,25 @@ public final class AcpiTables {
         for (int i = 0; i < tables.length; i++) {
             le(b, 36 + 8 * i, tables[i], 8);
         }
+        return finish(b);
+    }
+
+    /**
+     * The HPET description table (IA-PC HPET specification 1.0a, "HPET", revision 1): the
+     * event timer block ID (the low half of the capabilities register), the block's address
+     * as a memory-space generic address, HPET number 0, no minimum tick, no page protection.
+     */
+    static byte[] hpet() {
+        byte[] b = header("HPET", 56, 1);
+        le(b, 36, Hpet.capabilities() & 0xffff_ffffL, 4);
+        b[40] = 0;                    // GAS: system memory
+        b[41] = 64;                   // register bit width
+        b[42] = 0;                    // bit offset
+        b[43] = 0;                    // access size: undefined (any)
+        le(b, 44, Hpet.DEFAULT_BASE, 8);
+        b[52] = 0;                    // HPET number
+        le(b, 53, 0, 2);              // minimum clock tick in periodic mode
+        b[55] = 0;                    // page protection: none
         return finish(b);
     }
 

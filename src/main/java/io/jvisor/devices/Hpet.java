@@ -69,6 +69,11 @@ public final class Hpet implements MmioHandler, TimedDevice {
         return (config & ENABLE) != 0;
     }
 
+    /** True while legacy replacement routes timers 0 and 1 to IRQ 0 and 8 (the PIT's and RTC's lines are cut). */
+    public synchronized boolean legacyReplacement() {
+        return (config & LEGACY) != 0;
+    }
+
     /** The main counter at VM time {@code now}. */
     public synchronized long counter(long now) {
         return enabled() ? counterBase + Math.max(0, now - enabledAt) / NANOS_PER_TICK : counterBase;

@@ -191,11 +191,43 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
     }
 
     @Override
-    public synchronized void write(long offset, int size, int value) {
+    public void write(long offset, int size, int value) {
         if ((offset & 0xf) != 0 || size != 4) {
             return;   // registers are 32-bit, 16-byte aligned; other accesses are undefined: ignored
         }
-        writeRegister((int) offset & 0xff0, value);
+        synchronized (this) {
+            writeRegister((int) offset & 0xff0, value);
+        }
+        sendOutside();
+    }
+
+    /**
+     * An EOI broadcast or an IPI decided under this APIC's lock goes out after it is released:
+     * the I/O APIC and the other APICs take their own locks, and two vCPUs sending to each
+     * other must not each hold their own while waiting for the other's.
+     */
+    private int outEoi = -1;
+    private boolean outIpi;
+    private int outIpiLo, outIpiDest;
+
+    private void sendOutside() {
+        int eoiVector;
+        boolean ipi;
+        int lo, dest;
+        synchronized (this) {
+            eoiVector = outEoi;
+            ipi = outIpi;
+            lo = outIpiLo;
+            dest = outIpiDest;
+            outEoi = -1;
+            outIpi = false;
+        }
+        if (eoiVector >= 0) {
+            eoiBroadcast.accept(eoiVector);
+        }
+        if (ipi) {
+            bus.send(this, lo, dest);
+        }
     }
 
     private int readRegister(int reg) {
@@ -491,7 +523,7 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
         }
         setBit(isr, v, false);
         if (bit(tmr, v)) {
-            eoiBroadcast.accept(v);   // a level-triggered interrupt: the I/O APIC may raise it again
+            outEoi = v;   // a level-triggered interrupt: the I/O APIC may raise it again (sent after the lock)
         }
     }
 
@@ -522,7 +554,9 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
 
     @Override
     public boolean writeMsr(int msr, long value) {
-        return isX2apicMsr(msr) && writeX2apicMsr(msr, value);
+        boolean ok = isX2apicMsr(msr) && writeX2apicMsr(msr, value);
+        sendOutside();
+        return ok;
     }
 
     private void localInterrupt(int i) {
@@ -551,7 +585,9 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
             return;
         }
         if (bus != null) {
-            bus.send(this, lo, destination);
+            outIpi = true;   // sent once this APIC's lock is released
+            outIpiLo = lo;
+            outIpiDest = destination;
         } else if ((lo >>> 18 & 3) == 1 || (lo >>> 18 & 3) == 2 || destination == id) {
             // no bus: only this APIC exists
             deliverFromBus(lo);

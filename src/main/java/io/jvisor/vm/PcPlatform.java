@@ -10,6 +10,7 @@ import io.jvisor.devices.DebugConsole;
 import io.jvisor.devices.DebugExit;
 import io.jvisor.devices.DualPic;
 import io.jvisor.devices.FpuErrorLatch;
+import io.jvisor.devices.Hpet;
 import io.jvisor.devices.I8042;
 import io.jvisor.devices.PcSpeakerPort;
 import io.jvisor.devices.PciHostBridge;
@@ -55,6 +56,8 @@ final class PcPlatform {
     final ApicBus apicBus = new ApicBus();
     final LocalApic lapic;
     final IoApic ioapic;
+    /** The HPET; in legacy replacement mode its timers 0 and 1 take over IRQ 0 and IRQ 8 from the PIT and RTC. */
+    final Hpet hpet;
     final Pit8254 pit;
     final Rtc146818 rtc;
     final Uart16550 com1;
@@ -77,6 +80,8 @@ final class PcPlatform {
         lapic.setEoiBroadcast(ioapic::eoi);
         mem.addMmio(LocalApic.DEFAULT_BASE, 0x1000, lapic);
         mem.addMmio(IoApic.DEFAULT_BASE, 0x1000, ioapic);
+        hpet = new Hpet(clock, ioapic::pin, isa(0), isa(8));
+        mem.addMmio(Hpet.DEFAULT_BASE, 0x400, hpet);
         // the chipset opens A20 when either the i8042 output port or port 0x92 asks for it
         IntConsumer kbcA20 = on -> {
             a20FromKbc = on != 0;
@@ -86,8 +91,8 @@ final class PcPlatform {
             a20From92 = on != 0;
             a20.accept(a20FromKbc || a20From92);
         };
-        pit = new Pit8254(clock, isa(0));
-        rtc = new Rtc146818(clock, Clock.systemUTC(), isa(8));
+        pit = new Pit8254(clock, unlessHpetLegacy(isa(0)));
+        rtc = new Rtc146818(clock, Clock.systemUTC(), unlessHpetLegacy(isa(8)));
         rtc.setMemorySize(mem.ramSize());
         com1 = new Uart16550(Uart16550.COM1_BASE, isa(Uart16550.COM1_IRQ), clock, serialOut);
         kbc = new I8042(isa(1), isa(12), power::reset, kbcA20);
@@ -117,7 +122,7 @@ final class PcPlatform {
             io.register(PvPanic.PORT, 1, new PvPanic(power::panic));
         }
         acpiLayout = new AcpiTables(mem.ramSize(), pvpanic, true).install(mem);
-        timed = new TimedDevice[] {pit, rtc, com1, kbc, acpi, lapic};
+        timed = new TimedDevice[] {pit, rtc, com1, kbc, acpi, lapic, hpet};
     }
 
     /**
@@ -130,6 +135,15 @@ final class PcPlatform {
         return high -> {
             toPic.set(high);
             toIoApic.set(high);
+        };
+    }
+
+    /** A PIT or RTC line, cut off while the HPET is in legacy replacement mode (HPET spec 2.3.9.2.1). */
+    private IrqLine unlessHpetLegacy(IrqLine line) {
+        return high -> {
+            if (!hpet.legacyReplacement()) {
+                line.set(high);
+            }
         };
     }
 

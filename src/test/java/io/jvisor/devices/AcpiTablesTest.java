@@ -541,8 +541,12 @@ class AcpiTablesTest {
     @Test
     void madtDescribesTheApicsAndThePcOverrides() {
         AcpiTables.Layout l = new AcpiTables(RAM, false, true).install(mem);
-        assertEquals(44, checkTable(l.rsdt(), "RSDT"), "RSDT lists the FADT and the MADT");
-        assertEquals(52, checkTable(l.xsdt(), "XSDT"));
+        assertEquals(48, checkTable(l.rsdt(), "RSDT"), "RSDT lists the FADT, the MADT and the HPET table");
+        assertEquals(60, checkTable(l.xsdt(), "XSDT"));
+        long hpet = u32(l.rsdt() + 44);
+        assertEquals(56, checkTable(hpet, "HPET"));
+        assertEquals(0x8086_a201L, u32(hpet + 36), "block ID: vendor 8086, legacy capable, 64-bit, 3 timers, rev 1");
+        assertEquals(0xfed0_0000L, mem.read64(hpet + 44));
         long madt = u32(l.rsdt() + 40);
         assertEquals(madt, mem.read64(l.xsdt() + 44));
         int len = checkTable(madt, "APIC");
