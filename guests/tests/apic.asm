@@ -11,7 +11,9 @@
 ;       is 0x50; after EOI, ISR is clear;
 ;   (d) an IPI with the illegal vector 3 sets "send illegal vector" in ESR (after a write);
 ;   (e) the I/O APIC's version register says 24 pins; the PIT, on pin 2 (as the MADT's
-;       interrupt source override says), routed to vector 0x60, interrupts through it.
+;       interrupt source override says), routed to vector 0x60, interrupts through it;
+;   (f) a self-IPI in NMI mode is taken with IF = 0 through vector 2; a second one sent from
+;       inside the NMI handler waits for the handler's IRET (NMI blocking), then is taken.
 ; All waits are bounded: a timer that never fires fails the test instead of hanging it.
 
 %define TEST_NAME "apic"
@@ -169,6 +171,18 @@ test_main:
     mov dword [IOAPIC_WIN], LVT_MASKED | VEC_PIT
     OK "the PIT interrupts through I/O APIC pin 2 at vector 0x60"
     CHECK_EQ [spurious], 0, 6, "no spurious interrupts"
+
+    ; ---- (f) NMI
+    mov eax, 2
+    mov ebx, nmi_handler
+    call set_int_gate
+    cli
+    mov dword [APIC_ICR_LO], 0x40000 | 0x400   ; shorthand self, delivery mode NMI
+    jmp .nmi_sent
+.nmi_sent:
+    CHECK_EQ [nmis], 2, 7, "two NMIs, the second after the first handler's IRET"
+    CHECK_EQ [nmi_nested], 0, 7, "no NMI inside the NMI handler"
+    OK "NMI with IF = 0, blocked until the handler's IRET"
     ret
 
 ; wait_ticks: sti; hlt until [ticks] reaches EBX (bounded)
@@ -214,6 +228,23 @@ pit_handler:
     mov dword [APIC_EOI], 0
     iretd
 
+nmi_handler:
+    inc dword [nmis]
+    cmp dword [nmis], 1
+    jne .second
+    inc dword [in_nmi]
+    mov dword [APIC_ICR_LO], 0x40000 | 0x400   ; another NMI: blocked while this handler runs
+    jmp .settle
+.settle:
+    nop
+    cmp dword [nmis], 1
+    je .not_nested
+    inc dword [nmi_nested]
+.not_nested:
+    dec dword [in_nmi]
+.second:
+    iretd
+
 spurious_handler:
     inc dword [spurious]                    ; no EOI for the spurious vector
     iretd
@@ -225,3 +256,6 @@ ipi_isr:   dd 0
 ipi_ppr:   dd 0
 pit_ticks: dd 0
 spurious:  dd 0
+nmis:      dd 0
+in_nmi:    dd 0
+nmi_nested: dd 0

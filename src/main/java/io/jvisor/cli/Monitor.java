@@ -31,6 +31,7 @@ final class Monitor {
             cont | c           resume it
             system_reset       reset the machine
             system_powerdown   press the ACPI power button
+            nmi                inject a non-maskable interrupt
             quit | q           end jvisor
             help | ?           this list
             """;
@@ -72,6 +73,10 @@ final class Monitor {
                 }
                 case "system_powerdown" -> {
                     vm().pressPowerButton();
+                    yield "";
+                }
+                case "nmi" -> {
+                    vm().injectNmi();
                     yield "";
                 }
                 case "x" -> dump(arg, true);

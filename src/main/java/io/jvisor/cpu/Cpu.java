@@ -83,6 +83,8 @@ public final class Cpu {
 
     // ---- execution state
     public boolean halted;
+    /** Set while an NMI handler runs: further NMIs wait for its IRET (SDM 6.7.1). */
+    public boolean nmiBlocked;
     /** Set by sti (when IF was clear), mov ss and pop ss: no interrupt before the next instruction ends. */
     public boolean interruptShadow;
     public long instructions;
@@ -102,7 +104,6 @@ public final class Cpu {
     public boolean movSsShadow;
     /** Nesting of exception delivery, for #DF and triple-fault detection (SDM 6.15 table 6-5). */
     int deliveringClass = -1;
-    boolean nmiBlocked;
 
     // ---- memory
     public final PhysicalMemory mem;
@@ -139,6 +140,7 @@ public final class Cpu {
     /** The power-on state (SDM 9.1.1): real mode, CS:IP = F000:FFF0 with CS base FFFF0000. */
     public void reset() {
         java.util.Arrays.fill(r, 0);
+        nmiBlocked = false;
         r[EDX] = CpuId.SIGNATURE;
         eip = 0xfff0;
         eflagsBase = Flags.BIT1;

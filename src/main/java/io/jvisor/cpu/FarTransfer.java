@@ -319,8 +319,9 @@ public final class FarTransfer {
 
     // ----------------------------------------------------------------------------- IRET
 
-    /** IRET / IRETD; an IRET that turns interrupts on counts as an IF_TOGGLE exit. */
+    /** IRET / IRETD; an IRET that turns interrupts on counts as an IF_TOGGLE exit; it also unblocks NMIs. */
     public static void iret(Cpu c, boolean o32, int next) {
+        c.nmiBlocked = false;   // SDM 6.7.1: an NMI handler's IRET ends NMI blocking (even one that faults)
         boolean wasOff = !c.interruptsEnabled();
         iretTransfer(c, o32, next);
         if (wasOff && c.interruptsEnabled()) {

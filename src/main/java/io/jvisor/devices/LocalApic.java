@@ -91,6 +91,8 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
     /** Called when an EOI retires a level-triggered vector (the I/O APIC clears Remote IRR). */
     private java.util.function.IntConsumer eoiBroadcast = v -> { };
     private volatile boolean interruptReady;
+    /** An NMI waits for the CPU (volatile: read on every dispatch without the lock). */
+    private volatile boolean nmiWaiting;
     /** The 8259's request reaches the CPU directly: LINT0 in ExtINT mode, or the APIC hardware-disabled. */
     private volatile boolean picPassThrough;
     /** IA32_APIC_BASE.EN: when clear the APIC is off and the CPU's INTR is the 8259's. */
@@ -450,6 +452,16 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
         return n;
     }
 
+    @Override
+    public boolean nmiPending() {
+        return nmiWaiting;
+    }
+
+    @Override
+    public void acknowledgeNmi() {
+        takeNmi();
+    }
+
     public synchronized boolean takeInit() {
         boolean i = initPending;
         initPending = false;
@@ -530,6 +542,7 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
     /** Recomputes what the CPU sees; the PIC's line counts through LINT0 in ExtINT mode. */
     private void update() {
         interruptReady = highestDeliverable() >= 0;
+        nmiWaiting = nmiPending;
         picPassThrough = !hardwareEnabled || extIntPassThrough();
     }
 

@@ -164,6 +164,14 @@ public final class ExecutionEngine {
                 if (cpu.instructions + events >= limit) {
                     return Exit.BUDGET;
                 }
+                if (!cpu.interruptShadow && !maskExternal && !cpu.nmiBlocked && cpu.interrupts.nmiPending()) {
+                    // SDM 6.7: NMI is not masked by IF; it blocks further NMIs until the handler's IRET
+                    cpu.interrupts.acknowledgeNmi();
+                    cpu.nmiBlocked = true;
+                    cpu.halted = false;
+                    events++;
+                    InterruptDelivery.deliverEvent(cpu, Fault.NMI, InterruptDelivery.EXTERNAL, false, 0, cpu.eip);
+                }
                 if (!cpu.interruptShadow && !maskExternal && cpu.interrupts.hasInterrupt()) {
                     if (cpu.interruptsEnabled()) {
                         if (wantWindow) {

@@ -483,6 +483,11 @@ public final class VirtualMachine implements AutoCloseable {
         end(0, reason, true);
     }
 
+    /** Raises an NMI at the vCPU, as the monitor's nmi command does (any thread). */
+    public void injectNmi() {
+        platform.lapic.deliverNmi();
+    }
+
     /** Presses the ACPI power button (the guest decides what to do). */
     public void pressPowerButton() {
         onVcpu(() -> {
@@ -587,10 +592,11 @@ public final class VirtualMachine implements AutoCloseable {
 
     /** A halted vCPU with interrupts enabled: sleep until a device deadline, host input, or a stop. */
     private void waitForEvent() {
-        while (!cpu.interrupts.hasInterrupt() && exitStatus < 0 && !pauseRequested && tasks.isEmpty()) {
+        while (!cpu.interrupts.hasInterrupt() && !cpu.interrupts.nmiPending() && exitStatus < 0 && !pauseRequested
+                && tasks.isEmpty()) {
             long now = clock.nanos();
             platform.advance(now);
-            if (cpu.interrupts.hasInterrupt()) {
+            if (cpu.interrupts.hasInterrupt() || cpu.interrupts.nmiPending()) {
                 return;
             }
             long deadline = platform.nextDeadline();

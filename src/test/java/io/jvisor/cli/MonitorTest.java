@@ -44,19 +44,26 @@ class MonitorTest {
         return p;
     }
 
+    /** Runs the supervisor on a thread of its own (not the common pool, which a stuck VM would block). */
+    static CompletableFuture<VmExitStatus> runAsync(VmSupervisor sup) {
+        CompletableFuture<VmExitStatus> f = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                f.complete(sup.run());
+            } catch (Exception e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+
     @Test
     void startPausedThenInspectThenPowerButton(@TempDir Path dir) throws Exception {
         VmConfig cfg = new VmConfig(16L << 20, null, List.of(), "", powerButtonRom(dir), null, false);
         VmSupervisor sup = new VmSupervisor(cfg, new ByteArrayOutputStream(), m -> { }, new VmSupervisor.Listener() { });
         sup.startPaused(true);
         Monitor mon = new Monitor(sup);
-        CompletableFuture<VmExitStatus> run = CompletableFuture.supplyAsync(() -> {
-            try {
-                return sup.run();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<VmExitStatus> run = runAsync(sup);
         assertEquals("VM status: paused\n", mon.execute("info status"));
         String regs = mon.execute("info registers");
         assertTrue(regs.contains("EIP=0000fff0"), "-S: nothing ran yet: " + regs);
@@ -86,5 +93,47 @@ class MonitorTest {
         assertEquals("", mon.execute("   "));
         assertTrue(mon.execute("x /4x").contains("an address is needed"));
         assertTrue(mon.execute("xp /4x zzz").contains("is not an address"));
+    }
+
+    @Test
+    void nmiFromTheMonitorReachesAGuestWithInterruptsOff(@TempDir Path dir) throws Exception {
+        byte[] img = new byte[0x10000];
+        Arrays.fill(img, (byte) 0xf4);
+        int[] main = {
+            0x31, 0xc0, 0x8e, 0xd8,                         // xor ax, ax; mov ds, ax
+            0xc7, 0x06, 0x08, 0x00, 0x00, 0xe1,             // mov word [8], 0xe100: IVT entry 2 (NMI)
+            0xc7, 0x06, 0x0a, 0x00, 0x00, 0xf0,             // mov word [10], 0xf000
+            0xfa, 0xeb, 0xfe};                              // cli; jmp $
+        int[] handler = {0xb0, 0x21, 0xe6, 0xf4, 0xf4};     // mov al, 0x21; out 0xf4, al; hlt
+        for (int i = 0; i < main.length; i++) {
+            img[0xe000 + i] = (byte) main[i];
+        }
+        for (int i = 0; i < handler.length; i++) {
+            img[0xe100 + i] = (byte) handler[i];
+        }
+        int[] jump = {0xea, 0x00, 0xe0, 0x00, 0xf0};
+        for (int i = 0; i < jump.length; i++) {
+            img[0xfff0 + i] = (byte) jump[i];
+        }
+        Path rom = dir.resolve("nmi.rom");
+        Files.write(rom, img);
+        VmConfig cfg = new VmConfig(16L << 20, null, List.of(), "", rom, null, true);
+        VmSupervisor sup = new VmSupervisor(cfg, new ByteArrayOutputStream(), m -> { }, new VmSupervisor.Listener() { });
+        Monitor mon = new Monitor(sup);
+        CompletableFuture<VmExitStatus> run = runAsync(sup);
+        try {
+            String regs = "";
+            for (int i = 0; i < 500 && !regs.contains("EIP=0000e011"); i++) {
+                Thread.sleep(20);
+                regs = mon.execute("info registers");   // until the guest spins in jmp $, its IVT entry set
+            }
+            assertTrue(regs.contains("EIP=0000e011") && regs.contains("EFLAGS=00000046"),
+                    "spinning with IF = 0: " + regs);
+            assertEquals("", mon.execute("nmi"));
+            VmExitStatus st = run.get(30, TimeUnit.SECONDS);
+            assertEquals((0x21 << 1) | 1, st.status(), st.reason());
+        } finally {
+            sup.stop(VmExitStatus.CLEAN, "test over");
+        }
     }
 }
