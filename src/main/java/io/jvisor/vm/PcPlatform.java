@@ -138,6 +138,21 @@ final class PcPlatform {
         };
     }
 
+    /**
+     * The device state a PC BIOS leaves for the operating system it boots (as QEMU's SeaBIOS
+     * does), for direct kernel and multiboot boots: both 8259s initialised at vectors 0x08 and
+     * 0x70 with IRQs 0, 1, 2 and 6 unmasked (timer, keyboard, cascade, floppy), and PIT
+     * channel 0 in mode 3 with the full count 65536 (18.2 Hz).
+     */
+    void firmwareState(IoBus io) {
+        pic.initialize(0x08, 0x70);
+        io.out(DualPic.MASTER_DATA, 1, 0xb8);
+        io.out(DualPic.SLAVE_DATA, 1, 0xff);
+        io.out(Pit8254.PORT_COUNTER0 + 3, 1, 0x36);   // channel 0, lobyte/hibyte, mode 3, binary
+        io.out(Pit8254.PORT_COUNTER0, 1, 0);
+        io.out(Pit8254.PORT_COUNTER0, 1, 0);
+    }
+
     /** A PIT or RTC line, cut off while the HPET is in legacy replacement mode (HPET spec 2.3.9.2.1). */
     private IrqLine unlessHpetLegacy(IrqLine line) {
         return high -> {

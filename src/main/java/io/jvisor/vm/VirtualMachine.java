@@ -1,5 +1,6 @@
 package io.jvisor.vm;
 
+import io.jvisor.boot.BiosDataArea;
 import io.jvisor.boot.BootException;
 import io.jvisor.boot.RomImage;
 import io.jvisor.boot.LinuxLoader;
@@ -187,6 +188,11 @@ public final class VirtualMachine implements AutoCloseable {
         }
         vm.bootDescription = describe(config, kernel, bios, linux);
         try {
+            if (kernel != null) {
+                // a direct kernel boot skips the firmware: leave the devices as a BIOS would
+                vm.platform.firmwareState(vm.io);
+                BiosDataArea.write(vm.mem);
+            }
             if (linux) {
                 LinuxLoader.load(vm.mem, vm.cpu, kernel, modules.isEmpty() ? null : modules.get(0).data(),
                         config.cmdline());
