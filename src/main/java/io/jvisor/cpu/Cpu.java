@@ -63,6 +63,8 @@ public final class Cpu {
     public int sysenterCs, sysenterEsp, sysenterEip;
     public long tscOffset;
     public long apicBase = 0xfee00900L;
+    /** The P6 performance-monitoring counters (MSRs 0xC1-0xC2, 0x186-0x187; RDPMC). */
+    public final PerfCounters pmu = new PerfCounters();
     /** The local APIC's MSR side, or null on a machine without one (CPUID then says so). */
     public ApicAccess apic;
     public long pat = 0x0007040600070406L;

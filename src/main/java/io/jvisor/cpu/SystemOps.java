@@ -425,6 +425,12 @@ public final class SystemOps {
             c.r[Cpu.EDX] = (int) (a >>> 32);
             return;
         }
+        if (PerfCounters.isPmuMsr(msr)) {
+            long p = c.pmu.read(c, msr);
+            c.r[Cpu.EAX] = (int) p;
+            c.r[Cpu.EDX] = (int) (p >>> 32);
+            return;
+        }
         long v = switch (msr) {
             case MSR_TSC -> c.tsc();
             case MSR_PLATFORM_ID, MSR_BIOS_SIGN -> 0;
@@ -452,6 +458,12 @@ public final class SystemOps {
         long v = (c.r[Cpu.EAX] & 0xffffffffL) | ((long) c.r[Cpu.EDX] << 32);
         if (c.apic != null && (msr >= 0x800 && msr <= 0x8ff || msr == ApicAccess.MSR_TSC_DEADLINE)) {
             if (!c.apic.writeMsr(msr, v)) {
+                throw Fault.gp0();
+            }
+            return;
+        }
+        if (PerfCounters.isPmuMsr(msr)) {
+            if (!c.pmu.write(c, msr, v)) {
                 throw Fault.gp0();
             }
             return;
@@ -499,11 +511,7 @@ public final class SystemOps {
         c.r[Cpu.EDX] = (int) (t >>> 32);
     }
 
-    /**
-     * RDPMC (P6): CR4.PCE or CPL 0 is required, ECX selects counter 0 or 1. The event-select
-     * MSRs are not implemented (WRMSR to them is #GP), so the counters never start counting
-     * and read as their reset value, zero.
-     */
+    /** RDPMC (P6): CR4.PCE or CPL 0 is required, ECX selects counter 0 or 1 ({@link PerfCounters}). */
     public static void rdpmc(Cpu c) {
         if (c.protectedMode() && (c.cr4 & Cpu.CR4_PCE) == 0 && (c.cpl != 0 || c.v86())) {
             throw Fault.gp0();
@@ -511,8 +519,9 @@ public final class SystemOps {
         if ((c.r[Cpu.ECX] & ~1) != 0) {
             throw Fault.gp0();
         }
-        c.r[Cpu.EAX] = 0;
-        c.r[Cpu.EDX] = 0;
+        long v = c.pmu.counter(c, c.r[Cpu.ECX] & 1);
+        c.r[Cpu.EAX] = (int) v;
+        c.r[Cpu.EDX] = (int) (v >>> 32) & 0xff;
     }
 
     // ---- SYSENTER / SYSEXIT (SDM Vol. 2)

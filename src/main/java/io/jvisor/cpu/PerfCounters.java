@@ -1,0 +1,87 @@
+package io.jvisor.cpu;
+
+/**
+ * The P6 family's performance-monitoring counters (SDM Vol. 3, "Performance Monitoring in
+ * P6 Family Processors"): two 40-bit counters, PERFCTR0/1 (MSRs 0xC1, 0xC2), programmed by
+ * PERFEVTSEL0/1 (0x186, 0x187), with bit 22 of PERFEVTSEL0 enabling both. A write to a
+ * counter sets its low 32 bits and sign-extends bit 31 into bits 39:32.
+ *
+ * <p>Two events count: instructions retired (0xC0) and unhalted cycles (0x79, at the 1 GHz
+ * TSC rate). Other events, the USR/OS and edge/threshold qualifiers, and overflow
+ * interrupts are not modelled: such counters keep their value. RDPMC reads the same values.
+ */
+public final class PerfCounters {
+    public static final int PERFCTR0 = 0xc1, PERFCTR1 = 0xc2, PERFEVTSEL0 = 0x186, PERFEVTSEL1 = 0x187;
+    public static final int EVENT_INST_RETIRED = 0xc0, EVENT_CPU_CLK_UNHALTED = 0x79;
+    public static final long ENABLE = 1L << 22;
+    static final long MASK40 = (1L << 40) - 1;
+    /** PERFEVTSEL bits that exist: event, unit mask, USR, OS, E, PC, INT, EN (22, counter 0 only), INV, CMASK. */
+    private static final long EVTSEL_WRITABLE = 0xffdf_ffffL;
+
+    private final long[] select = new long[2];
+    private final long[] value = new long[2];
+    /** The event source's reading when {@link #value} was last set, for a running counter. */
+    private final long[] since = new long[2];
+
+    public static boolean isPmuMsr(int msr) {
+        return msr == PERFCTR0 || msr == PERFCTR1 || msr == PERFEVTSEL0 || msr == PERFEVTSEL1;
+    }
+
+    private boolean enabled() {
+        return (select[0] & ENABLE) != 0;
+    }
+
+    /** The current reading of counter n's event, or -1 if the event does not count. */
+    private static long source(Cpu c, long select) {
+        return switch ((int) select & 0xff) {
+            case EVENT_INST_RETIRED -> c.instructions;
+            case EVENT_CPU_CLK_UNHALTED -> c.tsc();
+            default -> -1;
+        };
+    }
+
+    /** Counter n's 40-bit value now. */
+    public long counter(Cpu c, int n) {
+        long s = enabled() ? source(c, select[n]) : -1;
+        return s < 0 ? value[n] : (value[n] + s - since[n]) & MASK40;
+    }
+
+    /** Freezes both counters' values as they stand (before their programming changes). */
+    private void settle(Cpu c) {
+        for (int n = 0; n < 2; n++) {
+            value[n] = counter(c, n);
+            long s = source(c, select[n]);
+            since[n] = s < 0 ? 0 : s;
+        }
+    }
+
+    public long read(Cpu c, int msr) {
+        return switch (msr) {
+            case PERFCTR0 -> counter(c, 0);
+            case PERFCTR1 -> counter(c, 1);
+            case PERFEVTSEL0 -> select[0];
+            default -> select[1];
+        };
+    }
+
+    /** WRMSR; false for reserved bits (#GP). */
+    public boolean write(Cpu c, int msr, long v) {
+        switch (msr) {
+            case PERFCTR0, PERFCTR1 -> {
+                settle(c);
+                value[msr - PERFCTR0] = (long) (int) v & MASK40;   // bit 31 sign-extends into 39:32
+            }
+            default -> {
+                int n = msr - PERFEVTSEL0;
+                long allowed = n == 0 ? EVTSEL_WRITABLE : EVTSEL_WRITABLE & ~ENABLE;
+                if ((v & ~allowed) != 0) {
+                    return false;
+                }
+                settle(c);
+                select[n] = v;
+                settle(c);
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,48 @@
+package io.jvisor.cpu;
+
+import io.jvisor.memory.IoBus;
+import io.jvisor.memory.PhysicalMemory;
+import org.junit.jupiter.api.Test;
+
+import static io.jvisor.cpu.PerfCounters.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The P6 counters as Linux's p6 PMU driver and its hardware check use them. */
+class PerfCountersTest {
+    @Test
+    void countsInstructionsRetiredOnceEnabled() {
+        try (PhysicalMemory mem = new PhysicalMemory(4L << 20)) {
+            Cpu c = new Cpu(mem, new IoBus());
+            PerfCounters p = c.pmu;
+            // Linux's check_hw_exists: the counter reads back what was written
+            assertTrue(p.write(c, PERFCTR0, 0xffff));
+            assertEquals(0xffff, p.read(c, PERFCTR0));
+            assertTrue(p.write(c, PERFEVTSEL1, EVENT_INST_RETIRED));
+            assertTrue(p.write(c, PERFEVTSEL0, ENABLE | EVENT_CPU_CLK_UNHALTED));
+            p.write(c, PERFCTR1, 0);
+            c.instructions += 1000;
+            assertEquals(1000, p.read(c, PERFCTR1), "counter 1 counts once PERFEVTSEL0.EN is set");
+            p.write(c, PERFEVTSEL0, EVENT_CPU_CLK_UNHALTED);   // EN off: both stop
+            c.instructions += 5;
+            assertEquals(1000, p.read(c, PERFCTR1));
+            assertTrue(p.write(c, PERFCTR0, 0x8000_0000L));
+            assertEquals(0xff_8000_0000L, p.read(c, PERFCTR0), "bit 31 sign-extends into bits 39:32");
+            assertFalse(p.write(c, PERFEVTSEL1, ENABLE), "EN exists in PERFEVTSEL0 only");
+            assertFalse(p.write(c, PERFEVTSEL0, 1L << 21), "reserved bit");
+        }
+    }
+
+    @Test
+    void rdpmcReadsTheCounters() {
+        try (PhysicalMemory mem = new PhysicalMemory(4L << 20)) {
+            Cpu c = new Cpu(mem, new IoBus());
+            c.pmu.write(c, PERFCTR1, 0x1234_5678);
+            c.r[Cpu.ECX] = 1;
+            SystemOps.rdpmc(c);
+            assertEquals(0x1234_5678, c.r[Cpu.EAX]);
+            assertEquals(0, c.r[Cpu.EDX]);
+        }
+    }
+}
