@@ -33,24 +33,17 @@ public final class ApicBus {
             case 3 -> apics.stream().filter(a -> a != source).toList();
             default -> addressed(destination, (icrLo & 1 << 11) != 0, source.x2apic());
         };
-        if ((icrLo >>> 8 & 7) == LocalApic.MODE_LOWEST && targets.size() > 1) {
-            LocalApic best = targets.get(0);
-            for (LocalApic a : targets) {
-                if (a.ppr() < best.ppr()) {
-                    best = a;
-                }
-            }
-            targets = List.of(best);
-        }
-        for (LocalApic a : targets) {
-            a.deliverFromBus(icrLo);
-        }
+        deliverTo(targets, icrLo);
     }
 
     /** Delivers an interrupt message (from the I/O APIC) to its destination. */
     public void deliver(int destination, boolean logical, int icrLayout) {
-        List<LocalApic> targets = addressed(destination, logical, false);
-        if ((icrLayout >>> 8 & 7) == LocalApic.MODE_LOWEST && targets.size() > 1) {
+        deliverTo(addressed(destination, logical, false), icrLayout);
+    }
+
+    /** Delivers to every target, or in lowest-priority mode to the one whose processor priority is lowest. */
+    private static void deliverTo(List<LocalApic> targets, int icr) {
+        if ((icr >>> 8 & 7) == LocalApic.MODE_LOWEST && targets.size() > 1) {
             LocalApic best = targets.get(0);
             for (LocalApic a : targets) {
                 if (a.ppr() < best.ppr()) {
@@ -60,7 +53,7 @@ public final class ApicBus {
             targets = List.of(best);
         }
         for (LocalApic a : targets) {
-            a.deliverFromBus(icrLayout);
+            a.deliverFromBus(icr);
         }
     }
 
