@@ -184,6 +184,12 @@ final class RunCommand implements Callable<Integer> {
         if (verbose) {
             log = Set.of("guest_errors", "unimp", "cpu_reset");
         }
+        if (kernel == null && !initrd.isEmpty()) {
+            throw new BadInput("-initrd is only allowed with -kernel");
+        }
+        if (kernel == null && !append.isEmpty()) {
+            throw new BadInput("-append is only allowed with -kernel");
+        }
         long ram = memory == null ? VmConfig.DEFAULT_MEMORY : MemorySize.parse(QemuOptions.memorySize(memory));
         if (display != null) {
             QemuOptions.checkDisplay(display);
