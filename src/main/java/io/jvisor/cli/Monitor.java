@@ -109,10 +109,9 @@ final class Monitor {
         VirtualMachine vm = vm();
         return switch (what.toLowerCase(Locale.ROOT)) {
             case "registers", "r" -> vm.onVcpu(() -> CpuReport.registers(vm.cpu()) + "\n");
-            case "cpus" -> vm.onVcpu(() -> String.format("* CPU #0: pc=0x%08x (%s)%s%n", vm.cpu().eip,
-                    CpuReport.location(vm.cpu()).split(" bytes")[0], vm.cpu().halted ? " (halted)" : ""));
+            case "cpus" -> vm.onVcpu(() -> cpus(vm));
             case "status" -> "VM status: " + (vm.pauseRequested() ? "paused" : "running") + "\n";
-            case "stats" -> vm.onVcpu(() -> StatsTable.render(vm.cpu(), System.nanoTime() - vm.createdNanos(),
+            case "stats" -> vm.onVcpu(() -> StatsTable.render(vm.cpus(), System.nanoTime() - vm.createdNanos(),
                     vm.engine()) + StatsTable.renderEngine(vm.engine()));
             case "pic" -> vm.onVcpu(() -> pic("master", vm.pic().master()) + pic("slave", vm.pic().slave()));
             case "mem" -> vm.onVcpu(() -> PageTableReport.mem(vm.cpu()));
@@ -120,6 +119,25 @@ final class Monitor {
             case "" -> "info what? registers, cpus, status, stats, pic, mem, tlb\n";
             default -> "info " + what + ": unknown (registers, cpus, status, stats, pic, mem, tlb)\n";
         };
+    }
+
+    /**
+     * The vCPUs and where they are, as QEMU's info cpus ("*" marks the one the monitor's
+     * other commands look at, the BSP). The BSP's line is exact (read on its thread); the
+     * other vCPUs run on while it is taken, so theirs is a sample.
+     */
+    private static String cpus(VirtualMachine vm) {
+        StringBuilder sb = new StringBuilder();
+        java.util.List<io.jvisor.cpu.Cpu> all = vm.cpus();
+        for (int k = 0; k < all.size(); k++) {
+            io.jvisor.cpu.Cpu c = all.get(k);
+            String state = vm.waitingForSipi(k) ? " (wait-for-SIPI)" : c.halted ? " (halted)" : "";
+            // another vCPU's code bytes are not read from here: that would fill its soft TLB from this thread
+            String where = k == 0 ? CpuReport.location(c).split(" bytes")[0]
+                    : String.format("%04x:%08x", c.segSel[io.jvisor.cpu.Cpu.CS], c.eip);
+            sb.append(String.format("%s CPU #%d: pc=0x%08x (%s)%s%n", k == 0 ? "*" : " ", k, c.eip, where, state));
+        }
+        return sb.toString();
     }
 
     private static String pic(String name, Pic8259 p) {

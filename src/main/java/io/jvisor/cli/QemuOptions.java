@@ -1,13 +1,15 @@
 package io.jvisor.cli;
 
+import io.jvisor.vm.VmConfig;
+
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * QEMU's machine-level options in QEMU's spelling, checked against what jvisor has: one
- * vCPU of one model on a PC with software execution. What a QEMU user may type is accepted
+ * QEMU's machine-level options in QEMU's spelling, checked against what jvisor has: up to
+ * 16 vCPUs of one model on a PC with software execution. What a QEMU user may type is accepted
  * with QEMU's meaning; what jvisor cannot do is refused with a line that says so.
  */
 final class QemuOptions {
@@ -55,24 +57,43 @@ final class QemuOptions {
         };
     }
 
-    /** -smp: only one vCPU for now. */
-    static void checkSmp(String spec) {
+    /**
+     * -smp [cpus=]N[,sockets=S][,dies=D][,cores=C][,threads=T][,maxcpus=M]: the vCPU count,
+     * 1 to {@link VmConfig#MAX_CPUS}. Without N it is the product of the topology counts, as
+     * in QEMU; with both they must agree. Each vCPU is presented as a single-core package (as
+     * QEMU's pc machine does by default); CPU hotplug (maxcpus above the count) is not offered.
+     */
+    static int smp(String spec) {
         Map<String, String> p = props(spec, "cpus");
+        Map<String, Integer> n = new java.util.HashMap<>();
         for (Map.Entry<String, String> e : p.entrySet()) {
             if (!Set.of("cpus", "maxcpus", "sockets", "dies", "cores", "threads").contains(e.getKey())) {
                 throw new BadInput("-smp option '" + e.getKey() + "' is unknown");
             }
-            int n;
             try {
-                n = Integer.parseInt(e.getValue());
+                n.put(e.getKey(), Integer.parseInt(e.getValue()));
             } catch (NumberFormatException ex) {
                 throw new BadInput("-smp " + e.getKey() + " must be a number, not '" + e.getValue() + "'");
             }
-            if (n != 1 && n != 0) {
-                throw new BadInput("-smp " + spec + ": jvisor runs one vCPU per VM for now (SMP is not supported "
-                        + "yet); use -smp 1");
+            if (n.get(e.getKey()) < 1) {
+                throw new BadInput("-smp " + e.getKey() + " must be at least 1, not " + e.getValue());
             }
         }
+        long topology = (long) n.getOrDefault("sockets", 1) * n.getOrDefault("dies", 1) * n.getOrDefault("cores", 1)
+                * n.getOrDefault("threads", 1);
+        boolean anyTopology = n.keySet().stream().anyMatch(k -> !k.equals("cpus") && !k.equals("maxcpus"));
+        long cpus = n.containsKey("cpus") ? n.get("cpus") : topology;
+        if (n.containsKey("cpus") && anyTopology && topology != cpus) {
+            throw new BadInput("-smp " + spec + ": sockets*dies*cores*threads is " + topology + ", not " + cpus);
+        }
+        if (cpus > VmConfig.MAX_CPUS) {
+            throw new BadInput("-smp " + spec + ": at most " + VmConfig.MAX_CPUS + " vCPUs, not " + cpus);
+        }
+        if (n.containsKey("maxcpus") && n.get("maxcpus") != cpus) {
+            throw new BadInput("-smp maxcpus=" + n.get("maxcpus") + ": CPU hotplug is not supported; maxcpus must "
+                    + "equal the vCPU count (" + cpus + ")");
+        }
+        return (int) cpus;
     }
 
     /** -cpu: jvisor emulates one model, a Pentium II class i686 (CpuId). */

@@ -81,7 +81,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"--name", "-name"}, paramLabel = "NAME", description = "The VM's name in messages.")
     String name;
 
-    @Option(names = {"--smp", "-smp"}, paramLabel = "1", description = "vCPUs: one for now.")
+    @Option(names = {"--smp", "-smp"}, paramLabel = "N", description = "vCPUs, 1 to 16 (QEMU's [cpus=]N[,sockets=,"
+            + "cores=,threads=]); each runs on a host thread of its own.")
     String smp;
 
     @Option(names = {"--cpu", "-cpu"}, paramLabel = "MODEL", description = "pentium2 or max (the one model).")
@@ -194,9 +195,7 @@ final class RunCommand implements Callable<Integer> {
         if (display != null) {
             QemuOptions.checkDisplay(display);
         }
-        if (smp != null) {
-            QemuOptions.checkSmp(smp);
-        }
+        int cpus = smp == null ? 1 : QemuOptions.smp(smp);
         if (cpuModel != null) {
             QemuOptions.checkCpu(cpuModel);
         }
@@ -262,7 +261,7 @@ final class RunCommand implements Callable<Integer> {
             default -> null;
         };
         VmConfig cfg = new VmConfig(ram, kernel, initrd, append, bios, debugFile, noReboot, serialFile,
-                clock.equals("deterministic"), tier, name, pvpanic);
+                clock.equals("deterministic"), tier, name, pvpanic, cpus);
         Launch launch = new Launch(cfg, stats, log, logFile, serialFile == null && !monitorOnStdio, quiet, monitorTo,
                 startStopped, noShutdown, gdbPort);
         return launch.run();
@@ -392,7 +391,8 @@ final class RunCommand implements Callable<Integer> {
                 VmConfig c = launch.cfg();
                 String who = c.name() == null ? "VM" : "VM '" + QemuOptions.props(c.name(), "guest").get("guest") + "'";
                 System.err.println("jvisor: starting " + who + ": " + vm.bootDescription() + ", "
-                        + describeRam(c.memoryBytes()) + " RAM, " + c.engine().name() + " engine"
+                        + describeRam(c.memoryBytes()) + " RAM, " + (c.cpus() > 1 ? c.cpus() + " vCPUs, " : "")
+                        + c.engine().name() + " engine"
                         + (console != null && console.interactive() ? " (Ctrl-A h: help, Ctrl-A x: quit)" : ""));
             }
         }
@@ -404,7 +404,7 @@ final class RunCommand implements Callable<Integer> {
                 log.println(io.jvisor.engine.CpuReport.registers(vm.cpu()));
             }
             if (launch.stats()) {
-                System.err.print(StatsTable.render(vm.cpu(), runNanos, vm.engine()));
+                System.err.print(StatsTable.render(vm.cpus(), runNanos, vm.engine()));
                 System.err.print(StatsTable.renderEngine(vm.engine()));
             }
         }

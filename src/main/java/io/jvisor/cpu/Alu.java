@@ -185,19 +185,24 @@ public final class Alu {
      * CMPXCHG8B m64 at {@code seg:off}: EDX:EAX against the quadword, ZF the only flag changed;
      * equal stores ECX:EBX, unequal writes the old value back and loads it into EDX:EAX.
      */
-    public static void cmpxchg8b(Cpu c, int seg, int off) {
+    public static void cmpxchg8b(Cpu c, int seg, int off, boolean atomic) {
         int[] r = c.r;
         int lin = c.rmwAddr(seg, off, 8);
-        long m = (c.readLin32(lin) & 0xffffffffL) | ((long) c.readLin32(lin + 4) << 32);
         long cmp = (r[Cpu.EAX] & 0xffffffffL) | ((long) r[Cpu.EDX] << 32);
+        long m;
+        if (atomic) {
+            // several vCPUs: one compare-and-exchange (unequal leaves memory as it is, as the write-back would)
+            m = c.compareAndExchange64(lin, cmp, (r[Cpu.EBX] & 0xffffffffL) | ((long) r[Cpu.ECX] << 32));
+        } else {
+            m = (c.readLin32(lin) & 0xffffffffL) | ((long) c.readLin32(lin + 4) << 32);
+            long w = m == cmp ? (r[Cpu.EBX] & 0xffffffffL) | ((long) r[Cpu.ECX] << 32) : m;
+            c.writeLin32(lin, (int) w);
+            c.writeLin32(lin + 4, (int) (w >>> 32));
+        }
         int f = c.getEflags() & ~Flags.ZF;
         if (m == cmp) {
-            c.writeLin32(lin, r[Cpu.EBX]);
-            c.writeLin32(lin + 4, r[Cpu.ECX]);
             c.setArithFlags(f | Flags.ZF);
         } else {
-            c.writeLin32(lin, (int) m);
-            c.writeLin32(lin + 4, (int) (m >>> 32));
             r[Cpu.EAX] = (int) m;
             r[Cpu.EDX] = (int) (m >>> 32);
             c.setArithFlags(f);

@@ -17,6 +17,12 @@ public interface ApicAccess {
     /** RDMSR of an APIC MSR; null when it does not exist in the current mode (#GP). */
     Long readMsr(int msr);
 
+    /** A read of the xAPIC register page (offset within the page) by this APIC's own CPU. */
+    int mmioRead(long offset, int size);
+
+    /** A write of the xAPIC register page by this APIC's own CPU. */
+    void mmioWrite(long offset, int size, int value);
+
     /** WRMSR of an APIC MSR; false when it does not exist or is read-only (#GP). */
     boolean writeMsr(int msr, long value);
 }

@@ -5,6 +5,10 @@ import io.jvisor.memory.PageWalker;
 import io.jvisor.memory.PhysicalMemory;
 import io.jvisor.memory.SoftTlb;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
 
 /**
  * The architectural state of one IA-32 (i686-class) virtual CPU and its view of memory:
@@ -84,6 +88,14 @@ public final class Cpu {
             LAZY_SHIFT = 8;
 
     // ---- execution state
+    /**
+     * Set when the VM has more than one vCPU: guest loads and stores keep x86's total store
+     * order against the Java memory model (an acquire fence after each load, a release fence
+     * before each store; on an x86 host these are compiler barriers only), and LOCK-prefixed
+     * instructions and XCHG with memory are atomic ({@link #loadLocked}). DESIGN.md "Guest
+     * memory order on several host threads".
+     */
+    public boolean smp;
     public boolean halted;
     /** Set while an NMI handler runs: further NMIs wait for its IRET (SDM 6.7.1). */
     public boolean nmiBlocked;
@@ -114,9 +126,8 @@ public final class Cpu {
     private final PageWalker walker;
     /** The soft-TLB read and write entries of the current privilege (see {@link SoftTlb#entry}). */
     private long[] rEnt, wEnt;
-    /** Guest RAM by chunk: an entry's physical address picks the array ({@code >>> CHUNK_BITS}) and the offset. */
-    private final byte[][] ram;
-    private static final int CHUNK_BITS = PhysicalMemory.CHUNK_BITS, CHUNK_MASK = PhysicalMemory.CHUNK - 1;
+    /** Guest RAM, indexed by an entry's physical address (unsigned). */
+    private final MemorySegment ram;
     /** The x87 floating-point unit. */
     public final Fpu fpu = new Fpu();
     /** Called when the engine must forget decoded code for a physical page that became code. */
@@ -135,7 +146,7 @@ public final class Cpu {
         this.io = io;
         this.walker = new PageWalker(mem);
         this.tlb = new SoftTlb();
-        this.ram = mem.chunks();
+        this.ram = mem.ram();
         reset();
     }
 
@@ -748,7 +759,7 @@ public final class Cpu {
         long e = rEnt[i];
         if (SoftTlb.tag(e) == page) {
             int pa = (int) e | (lin & 0xfff);
-            return ram[pa >>> CHUNK_BITS][pa & CHUNK_MASK] & 0xff;
+            return ram.get(ValueLayout.JAVA_BYTE, pa & 0xffffffffL) & 0xff;
         }
         return mem.read8(translate(lin, false, cpl == 3));   // instruction fetches never match data breakpoints
     }
@@ -798,7 +809,11 @@ public final class Cpu {
         long e = rEnt[i];
         if (SoftTlb.tag(e) == page) {
             int pa = (int) e | (lin & 0xfff);
-            return ram[pa >>> CHUNK_BITS][pa & CHUNK_MASK] & 0xff;
+            int v = ram.get(ValueLayout.JAVA_BYTE, pa & 0xffffffffL) & 0xff;
+            if (smp) {
+                VarHandle.acquireFence();
+            }
+            return v;
         }
         return readLin8Slow(lin);
     }
@@ -807,7 +822,11 @@ public final class Cpu {
         if (dataWatch) {
             watch(lin, 1, false);
         }
-        return mem.read8(translate(lin, false, cpl == 3));
+        int v = physRead(translate(lin, false, cpl == 3), 1);
+        if (smp) {
+            VarHandle.acquireFence();
+        }
+        return v;
     }
 
     public int readLin16(int lin) {
@@ -816,7 +835,11 @@ public final class Cpu {
         long e = rEnt[i];
         if (SoftTlb.tag(e) == page && (lin & 0xfff) != 0xfff) {
             int pa = (int) e | (lin & 0xfff);
-            return (short) PhysicalMemory.U16.get(ram[pa >>> CHUNK_BITS], pa & CHUNK_MASK) & 0xffff;
+            int v = ram.get(PhysicalMemory.U16, pa & 0xffffffffL) & 0xffff;
+            if (smp) {
+                VarHandle.acquireFence();
+            }
+            return v;
         }
         return readLin16Slow(lin);
     }
@@ -829,7 +852,11 @@ public final class Cpu {
         if (dataWatch) {
             watch(lin, 2, false);
         }
-        return mem.read16(translate(lin, false, cpl == 3));
+        int v = physRead(translate(lin, false, cpl == 3), 2);
+        if (smp) {
+            VarHandle.acquireFence();
+        }
+        return v;
     }
 
     public int readLin32(int lin) {
@@ -838,7 +865,11 @@ public final class Cpu {
         long e = rEnt[i];
         if (SoftTlb.tag(e) == page && (lin & 0xfff) <= 0xffc) {
             int pa = (int) e | (lin & 0xfff);
-            return (int) PhysicalMemory.U32.get(ram[pa >>> CHUNK_BITS], pa & CHUNK_MASK);
+            int v = ram.get(PhysicalMemory.U32, pa & 0xffffffffL);
+            if (smp) {
+                VarHandle.acquireFence();
+            }
+            return v;
         }
         return readLin32Slow(lin);
     }
@@ -851,7 +882,11 @@ public final class Cpu {
         if (dataWatch) {
             watch(lin, 4, false);
         }
-        return mem.read32(translate(lin, false, cpl == 3));
+        int v = physRead(translate(lin, false, cpl == 3), 4);
+        if (smp) {
+            VarHandle.acquireFence();
+        }
+        return v;
     }
 
     public void writeLin8(int lin, int v) {
@@ -860,7 +895,10 @@ public final class Cpu {
         long e = wEnt[i];
         if (SoftTlb.tag(e) == page) {
             int pa = (int) e | (lin & 0xfff);
-            ram[pa >>> CHUNK_BITS][pa & CHUNK_MASK] = (byte) v;
+            if (smp) {
+                VarHandle.releaseFence();
+            }
+            ram.set(ValueLayout.JAVA_BYTE, pa & 0xffffffffL, (byte) v);
             return;
         }
         writeLin8Slow(lin, v);
@@ -870,7 +908,7 @@ public final class Cpu {
         if (dataWatch) {
             watch(lin, 1, true);
         }
-        mem.write8(translate(lin, true, cpl == 3), v);
+        physWrite(translate(lin, true, cpl == 3), 1, v);
     }
 
     public void writeLin16(int lin, int v) {
@@ -879,7 +917,10 @@ public final class Cpu {
         long e = wEnt[i];
         if (SoftTlb.tag(e) == page && (lin & 0xfff) != 0xfff) {
             int pa = (int) e | (lin & 0xfff);
-            PhysicalMemory.U16.set(ram[pa >>> CHUNK_BITS], pa & CHUNK_MASK, (short) v);
+            if (smp) {
+                VarHandle.releaseFence();
+            }
+            ram.set(PhysicalMemory.U16, pa & 0xffffffffL, (short) v);
             return;
         }
         writeLin16Slow(lin, v);
@@ -896,7 +937,7 @@ public final class Cpu {
         if (dataWatch) {
             watch(lin, 2, true);
         }
-        mem.write16(translate(lin, true, cpl == 3), v);
+        physWrite(translate(lin, true, cpl == 3), 2, v);
     }
 
     public void writeLin32(int lin, int v) {
@@ -905,7 +946,10 @@ public final class Cpu {
         long e = wEnt[i];
         if (SoftTlb.tag(e) == page && (lin & 0xfff) <= 0xffc) {
             int pa = (int) e | (lin & 0xfff);
-            PhysicalMemory.U32.set(ram[pa >>> CHUNK_BITS], pa & CHUNK_MASK, v);
+            if (smp) {
+                VarHandle.releaseFence();
+            }
+            ram.set(PhysicalMemory.U32, pa & 0xffffffffL, v);
             return;
         }
         writeLin32Slow(lin, v);
@@ -924,7 +968,115 @@ public final class Cpu {
         if (dataWatch) {
             watch(lin, 4, true);
         }
-        mem.write32(translate(lin, true, cpl == 3), v);
+        physWrite(translate(lin, true, cpl == 3), 4, v);
+    }
+
+    /**
+     * A physical access that missed the soft TLB's RAM entries: this vCPU's own local APIC
+     * when the address is in its xAPIC page (each vCPU sees its own APIC at the same
+     * address, SDM "Local APIC Location and Relocation"), else the VM's memory map.
+     */
+    private int physRead(long pa, int size) {
+        if (apic != null && (pa & ~0xfffL) == (apicBase & 0xf_ffff_f000L) && (apicBase & 0xc00) == 0x800) {
+            return apic.mmioRead(pa & 0xfff, size);
+        }
+        if (smp) {
+            VarHandle.releaseFence();   // a device read may have effects other vCPUs observe after earlier stores
+        }
+        return size == 4 ? mem.read32(pa) : size == 2 ? mem.read16(pa) : mem.read8(pa);
+    }
+
+    private void physWrite(long pa, int size, int v) {
+        if (smp) {
+            VarHandle.releaseFence();
+        }
+        if (apic != null && (pa & ~0xfffL) == (apicBase & 0xf_ffff_f000L) && (apicBase & 0xc00) == 0x800) {
+            apic.mmioWrite(pa & 0xfff, size, v);
+            return;
+        }
+        if (size == 4) {
+            mem.write32(pa, v);
+        } else if (size == 2) {
+            mem.write16(pa, v);
+        } else {
+            mem.write8(pa, v);
+        }
+    }
+
+    // ---- atomic read-modify-write for several vCPUs (LOCK prefix, XCHG with memory, CMPXCHG8B)
+
+    /**
+     * Thrown by {@link #storeLocked} when another vCPU changed the operand between the
+     * locked instruction's load and its store: the engine restores the registers and flags
+     * and runs the instruction again (the load-then-compare-and-set of an emulated locked
+     * read-modify-write). Carries no stack trace.
+     */
+    public static final class LockRetry extends RuntimeException {
+        public static final LockRetry INSTANCE = new LockRetry();
+
+        private LockRetry() {
+            super("locked operand changed", null, false, false);
+        }
+    }
+
+    /** RAM address and value of the current locked load, or -1 when the operand is not in one RAM page. */
+    private long lockedPa = -1;
+    private long lockedOld;
+
+    /** The load of a locked read-modify-write at linear {@code lin} (already proven writable). */
+    public int loadLocked(int lin, int size) {
+        long pa = -1;
+        if ((lin & 0xfff) + size <= 0x1000 && !dataWatch) {
+            pa = mappedRam(lin, true);
+            if (pa < 0) {
+                pa = translate(lin, true, cpl == 3);
+            }
+            if (!mem.isRam(pa, size)) {
+                pa = -1;
+            }
+        }
+        lockedPa = pa;
+        if (pa < 0) {
+            return readLin(lin, size);
+        }
+        int v = (int) mem.compareAndExchange(pa, size, 0, 0);   // a full-fence read: locked instructions are serialising
+        lockedOld = v & (size == 4 ? 0xffffffffL : (1L << size * 8) - 1);
+        return v;
+    }
+
+    /** The store of a locked read-modify-write: throws {@link LockRetry} if the operand changed since the load. */
+    public void storeLocked(int lin, int size, int v) {
+        long pa = lockedPa;
+        lockedPa = -1;
+        if (pa < 0) {
+            writeLin(lin, size, v);   // device memory or a page-straddling operand: not atomic (a split lock)
+            return;
+        }
+        if (mem.compareAndExchange(pa, size, lockedOld, v) != lockedOld) {
+            throw LockRetry.INSTANCE;
+        }
+    }
+
+    /**
+     * CMPXCHG8B's memory side for several vCPUs: atomically replaces the quadword at
+     * {@code lin} (proven writable) with {@code update} if it equals {@code expected};
+     * returns the quadword found.
+     */
+    public long compareAndExchange64(int lin, long expected, long update) {
+        if ((lin & 0xfff) <= 0xff8 && !dataWatch) {
+            long pa = mappedRam(lin, true);
+            if (pa < 0) {
+                pa = translate(lin, true, cpl == 3);
+            }
+            if (mem.isRam(pa, 8)) {
+                return mem.compareAndExchange(pa, 8, expected, update);
+            }
+        }
+        long m = (readLin32(lin) & 0xffffffffL) | ((long) readLin32(lin + 4) << 32);
+        long w = m == expected ? update : m;
+        writeLin32(lin, (int) w);
+        writeLin32(lin + 4, (int) (w >>> 32));
+        return m;
     }
 
     // ---- bulk access for repeated string instructions (StringOps): RAM pages the soft TLB maps
@@ -943,23 +1095,26 @@ public final class Cpu {
 
     /** Copies {@code bytes} of RAM forward (as memmove), both ranges within one page each. */
     void copyRam(long src, long dst, int bytes) {
-        System.arraycopy(ram[(int) (src >>> CHUNK_BITS)], (int) src & CHUNK_MASK,
-                ram[(int) (dst >>> CHUNK_BITS)], (int) dst & CHUNK_MASK, bytes);
+        if (smp) {
+            VarHandle.fullFence();   // a string instruction's accesses after everything before it
+        }
+        MemorySegment.copy(ram, src, ram, dst, bytes);
     }
 
     /** Stores {@code count} elements of {@code size} bytes with value {@code v} from {@code pa}, within one page. */
     void fillRam(long pa, int count, int size, int v) {
-        byte[] chunk = ram[(int) (pa >>> CHUNK_BITS)];
-        int off = (int) pa & CHUNK_MASK;
+        if (smp) {
+            VarHandle.releaseFence();
+        }
         if (size == 1) {
-            java.util.Arrays.fill(chunk, off, off + count, (byte) v);
+            ram.asSlice(pa, count).fill((byte) v);
         } else if (size == 2) {
             for (int k = 0; k < count; k++) {
-                PhysicalMemory.U16.set(chunk, off + 2 * k, (short) v);
+                ram.set(PhysicalMemory.U16, pa + 2L * k, (short) v);
             }
         } else {
             for (int k = 0; k < count; k++) {
-                PhysicalMemory.U32.set(chunk, off + 4 * k, v);
+                ram.set(PhysicalMemory.U32, pa + 4L * k, v);
             }
         }
     }
@@ -1048,6 +1203,14 @@ public final class Cpu {
             tlb.fill(user ? SoftTlb.READ_USER : SoftTlb.READ_SUP, lp, page, global, shift);
             if (write && canWrite && !mem.isCodePage(page)) {
                 tlb.fill(user ? SoftTlb.WRITE_USER : SoftTlb.WRITE_SUP, lp, page, global, shift);
+                if (smp) {
+                    // another vCPU may have made the page code meanwhile (CodeCache.beginDecode marks, fences,
+                    // then drops write entries): look again after the fill, so that one of the two sees the other
+                    VarHandle.fullFence();
+                    if (mem.isCodePage(page)) {
+                        tlb.dropWritesTo(page);
+                    }
+                }
             }
         } else {
             exits.inc(ExitReason.MMIO);

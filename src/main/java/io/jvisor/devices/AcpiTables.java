@@ -105,6 +105,8 @@ public final class AcpiTables {
     private final boolean pvpanic;
     /** The machine has a local APIC and an I/O APIC: a MADT describes them. */
     private final boolean apic;
+    /** Processors, each with a local APIC entry in the MADT. */
+    private final int cpus;
 
     /**
      * Tables for a machine with {@code ramBelow4g} bytes of RAM from address 0: the PCI memory
@@ -121,8 +123,17 @@ public final class AcpiTables {
 
     /** As {@link #AcpiTables(long, boolean)}; with {@code apic} the RSDT and XSDT also list a MADT. */
     public AcpiTables(long ramBelow4g, boolean pvpanic, boolean apic) {
+        this(ramBelow4g, pvpanic, apic, 1);
+    }
+
+    /** As {@link #AcpiTables(long, boolean, boolean)}, for a machine with {@code cpus} processors (APIC IDs 0..cpus-1). */
+    public AcpiTables(long ramBelow4g, boolean pvpanic, boolean apic, int cpus) {
         this.pvpanic = pvpanic;
         this.apic = apic;
+        if (cpus < 1 || cpus > 255) {
+            throw new IllegalArgumentException("processor count out of range: " + cpus);
+        }
+        this.cpus = cpus;
         if (ramBelow4g <= 0x100000 || ramBelow4g > PCI_HOLE_END) {
             throw new IllegalArgumentException("RAM size out of range: " + ramBelow4g);
         }
@@ -273,14 +284,19 @@ public final class AcpiTables {
     public static final int INTI_LEVEL_HIGH = 0x000d;
 
     /**
-     * The MADT ("APIC", revision 1): the local APIC address and PCAT_COMPAT; one enabled
-     * processor local APIC (UID 0, ID 0); the I/O APIC (ID 0, all 24 pins from GSI 0); the
+     * The MADT ("APIC", revision 1): the local APIC address and PCAT_COMPAT; an enabled
+     * processor local APIC per processor (UID and APIC ID its number, the BSP first); the I/O APIC (ID 0, all 24 pins from GSI 0); the
      * interrupt source overrides of a PC (ISA IRQ 0, the PIT, on GSI 2; IRQ 9, the SCI,
      * level-triggered active high); and LINT1 of every processor as the NMI input.
      */
     byte[] madt() {
+        byte[] processors = new byte[8 * cpus];
+        for (int n = 0; n < cpus; n++) {
+            // type 0, length 8, ACPI processor UID, APIC ID, flags (enabled)
+            put(processors, 8 * n, new byte[] {0, 8, (byte) n, (byte) n, 1, 0, 0, 0});
+        }
         byte[] entries = Aml.concat(
-                new byte[] {0, 8, 0, 0, 1, 0, 0, 0},                             // processor local APIC
+                processors,
                 new byte[] {1, 12, 0, 0, 0, 0, (byte) 0xc0, (byte) 0xfe, 0, 0, 0, 0},   // I/O APIC at 0xfec00000
                 new byte[] {2, 10, 0, 0, 2, 0, 0, 0, 0, 0},                      // IRQ 0 -> GSI 2
                 new byte[] {2, 10, 0, 9, 9, 0, 0, 0, (byte) INTI_LEVEL_HIGH, 0}, // IRQ 9 -> GSI 9, level, high

@@ -41,7 +41,8 @@ public final class DualPic implements ByteIoDevice, InterruptSource {
     private final Pic8259 master;
     private final Pic8259 slave;
     private final IrqLine[] lines = new IrqLine[16];
-    private boolean intr;
+    /** The master's INT pin (volatile: a vCPU polls it without the lock). */
+    private volatile boolean intr;
     /** Bit n: the level device line irq(n) is driven to. */
     private int lineLevels;
 
@@ -61,7 +62,7 @@ public final class DualPic implements ByteIoDevice, InterruptSource {
      * Runs the standard PC initialization sequence on both chips (edge, cascade on IR2, 8086
      * mode, normal EOI) with the given vector bases; all IRQs end up unmasked, as after ICW1.
      */
-    public void initialize(int masterBase, int slaveBase) {
+    public synchronized void initialize(int masterBase, int slaveBase) {
         master.write(0, 0x11);
         master.write(1, masterBase);
         master.write(1, 1 << CASCADE_INPUT);
@@ -80,7 +81,7 @@ public final class DualPic implements ByteIoDevice, InterruptSource {
         return lines[n];
     }
 
-    private void setLine(int n, boolean high) {
+    private synchronized void setLine(int n, boolean high) {
         int old = lineLevels;
         lineLevels = high ? lineLevels | (1 << n) : lineLevels & ~(1 << n);
         if (old == lineLevels) {
@@ -104,7 +105,7 @@ public final class DualPic implements ByteIoDevice, InterruptSource {
     }
 
     @Override
-    public int acknowledge() {
+    public synchronized int acknowledge() {
         int level = master.acknowledgeLevel();
         if (level < 0) {
             return master.vector(7);
@@ -120,7 +121,7 @@ public final class DualPic implements ByteIoDevice, InterruptSource {
     // ByteIoDevice: wider accesses are split into byte accesses at consecutive ports
 
     @Override
-    public int read8(int port) {
+    public synchronized int read8(int port) {
         return switch (port) {
             case MASTER_COMMAND, MASTER_DATA -> master.read(port & 1);
             case SLAVE_COMMAND, SLAVE_DATA -> slave.read(port & 1);
@@ -131,7 +132,7 @@ public final class DualPic implements ByteIoDevice, InterruptSource {
     }
 
     @Override
-    public void write8(int port, int value) {
+    public synchronized void write8(int port, int value) {
         switch (port) {
             case MASTER_COMMAND, MASTER_DATA -> master.write(port & 1, value);
             case SLAVE_COMMAND, SLAVE_DATA -> slave.write(port & 1, value);
@@ -151,7 +152,7 @@ public final class DualPic implements ByteIoDevice, InterruptSource {
         return slave;
     }
 
-    public State state() {
+    public synchronized State state() {
         return new State(master.state(), slave.state(), lineLevels);
     }
 

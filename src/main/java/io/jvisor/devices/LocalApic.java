@@ -91,6 +91,8 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
     /** Called when an EOI retires a level-triggered vector (the I/O APIC clears Remote IRR). */
     private java.util.function.IntConsumer eoiBroadcast = v -> { };
     private volatile boolean interruptReady;
+    /** An INIT or SIPI is latched (volatile: a vCPU waiting for one polls it). */
+    private volatile boolean startupWaiting;
     /** An NMI waits for the CPU (volatile: read on every dispatch without the lock). */
     private volatile boolean nmiWaiting;
     /** The 8259's request reaches the CPU directly: LINT0 in ExtINT mode, or the APIC hardware-disabled. */
@@ -150,6 +152,7 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
         x2apic = false;
         nmiPending = initPending = false;
         sipiVector = -1;
+        startupWaiting = false;
         update();
     }
 
@@ -435,14 +438,24 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
 
     /** An INIT message: the vCPU resets its state and (an AP) waits for a SIPI. */
     public synchronized void deliverInit() {
+        // SDM 10.4.7.3: INIT puts the APIC in its power-up state (ID kept) when it arrives, so a
+        // start-up IPI that follows at once is not lost to a reset done later by the vCPU
+        reset();
         initPending = true;
+        startupWaiting = true;
         wake.run();
     }
 
     /** A start-up IPI with its vector (the AP starts at vector * 4096 in real mode). */
     public synchronized void deliverSipi(int vector) {
         sipiVector = vector & 0xff;
+        startupWaiting = true;
         wake.run();
+    }
+
+    /** An INIT or start-up IPI waits for the vCPU (read without the lock by a sleeping vCPU). */
+    public boolean hasStartupEvent() {
+        return startupWaiting;
     }
 
     public synchronized boolean takeNmi() {
@@ -465,6 +478,7 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
     public synchronized boolean takeInit() {
         boolean i = initPending;
         initPending = false;
+        startupWaiting = sipiVector >= 0;
         return i;
     }
 
@@ -472,6 +486,7 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
     public synchronized int takeSipi() {
         int v = sipiVector;
         sipiVector = -1;
+        startupWaiting = initPending;
         return v;
     }
 
@@ -558,6 +573,16 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
     public synchronized void baseChanged(long apicBase) {
         hardwareEnabled = (apicBase & 0x800) != 0;
         update();
+    }
+
+    @Override
+    public int mmioRead(long offset, int size) {
+        return read(offset, size);
+    }
+
+    @Override
+    public void mmioWrite(long offset, int size, int value) {
+        write(offset, size, value);
     }
 
     @Override

@@ -738,6 +738,9 @@ final class BlockTranslator {
          * instructions the interpreter runs and string instructions get EIP stored before them.
          */
         boolean eipUnread(Insn i) {
+            if (i.atomic) {
+                return false;   // the interpreter runs it and moves EIP on from the stored value
+            }
             return switch (i.op) {
                 case Op.ALU, Op.TEST, Op.MOV, Op.MOVZX, Op.MOVSX, Op.INC, Op.DEC, Op.NOT, Op.NEG, Op.SHIFT, Op.CMOV,
                      Op.SETCC, Op.IMUL2, Op.XCHG, Op.BSF, Op.BSR, Op.SHLD, Op.SHRD, Op.XADD, Op.CMPXCHG, Op.MUL,
@@ -1219,6 +1222,9 @@ final class BlockTranslator {
          * fault handler, their exits by {@link #returnRetired} and {@link #jumpTo}.
          */
         boolean keepsFlags(Insn i) {
+            if (i.atomic) {
+                return false;   // runs through the interpreter (specialised() says why), which works on the CPU's flags
+            }
             return switch (i.op) {
                 case Op.NOP, Op.NOP_E, Op.MOV, Op.MOVZX, Op.MOVSX, Op.LEA, Op.PUSH, Op.XCHG, Op.NOT, Op.CBW, Op.CWD,
                      Op.LEAVE, Op.CLI, Op.STI, Op.JCC, Op.SETCC, Op.CMOV, Op.TEST, Op.NEG, Op.INC, Op.DEC -> true;
@@ -1243,6 +1249,9 @@ final class BlockTranslator {
 
         /** True for the instructions this class emits itself; the others run through the interpreter. */
         boolean specialised(Insn i) {
+            if (i.atomic) {
+                return false;   // locked read-modify-writes: the interpreter makes them atomic when vCPUs share memory
+            }
             return switch (i.op) {
                 case Op.NOP, Op.NOP_E, Op.ALU, Op.INC, Op.DEC, Op.NEG, Op.NOT, Op.TEST, Op.MOV, Op.MOVZX, Op.MOVSX,
                      Op.LEA, Op.PUSH, Op.XCHG, Op.SHIFT, Op.CMOV, Op.SETCC, Op.IMUL2, Op.CLC, Op.STC, Op.CLD, Op.STD,

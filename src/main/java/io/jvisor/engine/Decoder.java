@@ -142,6 +142,8 @@ final class Decoder {
             i.op = Op.UD;
             i.endsBlock = true;
         }
+        // XCHG with memory locks the bus without the prefix (SDM XCHG); BT (a read) needs no lock
+        i.atomic = i.op != Op.UD && i.isMem() && (lock || i.op == Op.XCHG);
         i.len = pos - start;
         return i;
     }

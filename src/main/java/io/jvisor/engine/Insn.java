@@ -19,6 +19,8 @@ public final class Insn {
     /** StringOps.REP_NONE / REPNE / REPE. */
     int rep;
     boolean lock;
+    /** A locked read-modify-write (LOCK prefix, or XCHG with memory): atomic across vCPUs. */
+    boolean atomic;
     /** Segment register of the memory operand (the default or the override). */
     int seg;
     /** ModRM fields; without a ModRM byte mod is 3 (no memory operand), or 0 for a moffs operand. */

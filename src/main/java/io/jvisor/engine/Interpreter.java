@@ -30,6 +30,10 @@ final class Interpreter {
     private final int[] r;
     /** Linear address of the current read-modify-write memory operand. */
     private int rmwLin;
+    /** Set while a locked read-modify-write runs on a VM with several vCPUs: its operand is loaded and stored atomically. */
+    private boolean locked;
+    /** The registers and EFLAGS a locked instruction started from, restored when it must run again. */
+    private final int[] lockedRegs = new int[8];
 
     Interpreter(Cpu cpu) {
         this.c = cpu;
@@ -82,7 +86,7 @@ final class Interpreter {
             return c.reg(i.rm, size);
         }
         rmwLin = c.rmwAddr(i.seg, ea(i), size);
-        return c.readLin(rmwLin, size);
+        return locked ? c.loadLocked(rmwLin, size) : c.readLin(rmwLin, size);
     }
 
     /** As {@link #loadRmw}, a memory operand at offset {@code off} rather than the ModRM address. */
@@ -91,12 +95,14 @@ final class Interpreter {
             return c.reg(i.rm, size);
         }
         rmwLin = c.rmwAddr(i.seg, off, size);
-        return c.readLin(rmwLin, size);
+        return locked ? c.loadLocked(rmwLin, size) : c.readLin(rmwLin, size);
     }
 
     private void storeRmw(Insn i, int size, int v) {
         if (i.mod == 3) {
             c.setReg(i.rm, size, v);
+        } else if (locked) {
+            c.storeLocked(rmwLin, size, v);
         } else {
             c.writeLin(rmwLin, size, v);
         }
@@ -174,6 +180,39 @@ final class Interpreter {
     }
 
     void execute(Insn i) {
+        if (i.atomic && c.smp) {
+            executeLocked(i);
+        } else {
+            run(i);
+        }
+    }
+
+    /**
+     * A locked read-modify-write on a VM with several vCPUs: the operand is loaded, the
+     * result computed by the instruction's usual semantics, and stored with a
+     * compare-and-set against the loaded value; if another vCPU changed the operand in
+     * between, the registers and flags are put back and the instruction runs again. Other
+     * effects happen only after the store (EIP), so a retry is invisible.
+     */
+    private void executeLocked(Insn i) {
+        System.arraycopy(r, 0, lockedRegs, 0, 8);
+        int flags = c.getEflags();
+        while (true) {
+            locked = true;
+            try {
+                run(i);
+                return;
+            } catch (Cpu.LockRetry retry) {
+                System.arraycopy(lockedRegs, 0, r, 0, 8);
+                c.setArithFlags(flags);
+                Thread.onSpinWait();
+            } finally {
+                locked = false;
+            }
+        }
+    }
+
+    private void run(Insn i) {
         final int eip = c.eip;
         final int next = nextEip(i, eip);
         final int size = i.size;
@@ -378,7 +417,7 @@ final class Interpreter {
                 int d = loadRmw(i, size);
                 storeRmw(i, size, Alu.cmpxchg(c, size, c.reg(Cpu.EAX, size), d, c.reg(i.reg, size)));
             }
-            case Op.CMPXCHG8B -> Alu.cmpxchg8b(c, i.seg, ea(i));
+            case Op.CMPXCHG8B -> Alu.cmpxchg8b(c, i.seg, ea(i), locked);
             case Op.CPUID -> CpuId.execute(c);
             case Op.RDTSC -> SystemOps.rdtsc(c);
             case Op.RDPMC -> SystemOps.rdpmc(c);

@@ -4,7 +4,9 @@ import java.util.BitSet;
 import java.util.function.Consumer;
 
 /**
- * The 64 K port I/O space of one VM. Each port is claimed by at most one device; an
+ * The 64 K port I/O space of one VM. Port accesses hold this bus's monitor, which is also the
+ * lock of the devices behind ports (the VM advances their time holding it): a device sees
+ * one vCPU's access at a time. Each port is claimed by at most one device; an
  * unclaimed port reads as all ones and ignores writes (as on a PC's ISA bus), and is
  * counted and reported once.
  */
@@ -27,7 +29,7 @@ public final class IoBus {
         }
     }
 
-    public int in(int port, int size) {
+    public synchronized int in(int port, int size) {
         IoDevice d = ports[port & 0xffff];
         if (d == null) {
             unclaimed(port, "read");
@@ -36,7 +38,7 @@ public final class IoBus {
         return d.in(port & 0xffff, size);
     }
 
-    public void out(int port, int size, int value) {
+    public synchronized void out(int port, int size, int value) {
         IoDevice d = ports[port & 0xffff];
         if (d == null) {
             unclaimed(port, "write");

@@ -119,12 +119,13 @@ public final class PageWalker {
         if (!permitted(u, w, write, userAccess, wp)) {
             return fail(PF_PRESENT, write, userAccess);
         }
+        // atomic OR: other vCPUs may clear accessed bits (lock btr) in the same entries meanwhile
         if (dirAddr >= 0 && (dir & 0x20) == 0 && update) {
-            mem.write32(dirAddr, (int) (dir | 0x20));
+            mem.atomicOr32(dirAddr, 0x20);
         }
         long newEntry = entry | 0x20 | (write ? 0x40 : 0);
         if (newEntry != entry && update) {
-            mem.write32(entryAddr, (int) newEntry);
+            mem.atomicOr32(entryAddr, (int) (newEntry & ~entry));
         }
         physAddr = phys;
         largeShift = shift;

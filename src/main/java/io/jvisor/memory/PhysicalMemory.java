@@ -1,10 +1,11 @@
 package io.jvisor.memory;
 
-import java.lang.invoke.MethodHandles;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -13,24 +14,25 @@ import java.util.List;
  * are 36-bit values held in a long; RAM is at most 3.5 GiB so that it fits below the 4 GiB
  * MMIO/ROM hole.
  *
- * <p>RAM is held in Java byte arrays of {@link #CHUNK} bytes (a page never straddles two),
- * accessed little-endian through {@link VarHandle} views: an access costs one array bounds
- * check, which HotSpot folds into straight-line code better than the liveness and bounds
- * checks of a {@code MemorySegment}. The engine's fast paths read RAM directly through
- * {@link #chunk} and {@link #offsetInChunk} after the soft TLB has proved the page is RAM;
+ * <p>RAM is one native {@link MemorySegment} (off the Java heap, zeroed, freed when the VM
+ * is no longer reachable), accessed little-endian at any alignment. Being native memory it
+ * is naturally aligned, so several vCPUs can update it with the processor's own atomic
+ * instructions ({@link #compareAndExchange}): the JVM offers compare-and-set only on
+ * aligned memory, which a byte array does not promise. The engine's fast paths access RAM
+ * directly through {@link #ram()} after the soft TLB has proved the page is RAM;
  * everything else comes here.
  */
 public final class PhysicalMemory implements AutoCloseable {
-    /** Bytes per RAM array. */
-    public static final int CHUNK_BITS = 30, CHUNK = 1 << CHUNK_BITS;
-    /** Little-endian views of a byte array, for any alignment. */
-    public static final VarHandle U16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN),
-            U32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN),
-            U64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    /** Little-endian views of RAM, for any alignment. */
+    public static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Aligned quadword access with the atomic modes (compare-and-set, volatile reads). */
+    private static final VarHandle ATOMIC64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
     public static final long MAX_RAM = 0xE000_0000L;
     private record Window(long start, long end, MmioHandler handler, byte[] rom) { }
 
-    private final byte[][] chunks;
+    private final MemorySegment ram;
     private final long ramSize;
     private final List<Window> windows = new ArrayList<>();
     private Window[] windowArray = new Window[0];
@@ -48,10 +50,7 @@ public final class PhysicalMemory implements AutoCloseable {
             throw new IllegalArgumentException("RAM size must be a multiple of 4 KiB between 4 KiB and 3584 MiB");
         }
         this.ramSize = ramSize;
-        this.chunks = new byte[(int) ((ramSize + CHUNK - 1) >>> CHUNK_BITS)][];
-        for (int c = 0; c < chunks.length; c++) {
-            chunks[c] = new byte[(int) Math.min(CHUNK, ramSize - ((long) c << CHUNK_BITS))];
-        }
+        this.ram = Arena.ofAuto().allocate(ramSize, 4096);
         this.codePages = new byte[(int) (ramSize >>> 12)];
     }
 
@@ -59,51 +58,30 @@ public final class PhysicalMemory implements AutoCloseable {
         return ramSize;
     }
 
-    /** The array holding RAM address {@code pa} (which must be below {@link #ramSize()}). */
     /**
-     * The RAM arrays themselves (not a copy), indexed by {@code pa >>> CHUNK_BITS}: the CPU's
-     * soft-TLB fast path reads and writes RAM pages through them directly.
+     * Guest RAM itself (not a copy), indexed by physical address: the CPU's soft-TLB fast
+     * path reads and writes RAM pages through it directly.
      */
-    public byte[][] chunks() {
-        return chunks;
-    }
-
-    public byte[] chunk(long pa) {
-        return chunks[(int) (pa >>> CHUNK_BITS)];
-    }
-
-    /** Where RAM address {@code pa} is in its {@link #chunk}. */
-    public static int offsetInChunk(long pa) {
-        return (int) pa & (CHUNK - 1);
+    public MemorySegment ram() {
+        return ram;
     }
 
     /** Index of the first byte where this RAM and {@code other}'s differ, or -1 (sizes must match). */
     public long mismatch(PhysicalMemory other) {
-        for (int c = 0; c < chunks.length; c++) {
-            int at = Arrays.mismatch(chunks[c], other.chunks[c]);
-            if (at >= 0) {
-                return ((long) c << CHUNK_BITS) + at;
-            }
+        if (ramSize != other.ramSize) {
+            return Math.min(ramSize, other.ramSize);
         }
-        return ramSize == other.ramSize ? -1 : Math.min(ramSize, other.ramSize);
+        return ram.mismatch(other.ram);
     }
 
     /** Copies RAM bytes out (tests, snapshots); {@code [pa, pa+len)} must be RAM. */
     public void copyOut(long pa, byte[] dst, int off, int len) {
-        while (len > 0) {
-            int at = offsetInChunk(pa);
-            int n = Math.min(len, chunk(pa).length - at);
-            System.arraycopy(chunk(pa), at, dst, off, n);
-            pa += n;
-            off += n;
-            len -= n;
-        }
+        MemorySegment.copy(ram, ValueLayout.JAVA_BYTE, pa, dst, off, len);
     }
 
-    /** True if RAM at {@code [pa, pa+len)}, within one chunk, holds {@code data[off, off+len)}. */
+    /** True if RAM at {@code [pa, pa+len)} holds {@code data[off, off+len)}. */
     public boolean ramEquals(long pa, byte[] data, int off, int len) {
-        int at = offsetInChunk(pa);
-        return Arrays.equals(chunk(pa), at, at + len, data, off, off + len);
+        return ram.asSlice(pa, len).mismatch(MemorySegment.ofArray(data).asSlice(off, len)) < 0;
     }
 
     public void setCodeWriteListener(CodeWriteListener l) {
@@ -155,21 +133,21 @@ public final class PhysicalMemory implements AutoCloseable {
 
     public int read8(long pa) {
         if (pa >= 0 && pa < ramSize && !inWindowFast(pa)) {
-            return chunk(pa)[offsetInChunk(pa)] & 0xff;
+            return ram.get(ValueLayout.JAVA_BYTE, pa) & 0xff;
         }
         return readSlow(pa, 1);
     }
 
     public int read16(long pa) {
         if (pa >= 0 && pa + 1 < ramSize && !inWindowFast(pa) && (pa & 0xfff) != 0xfff) {
-            return (short) U16.get(chunk(pa), offsetInChunk(pa)) & 0xffff;
+            return ram.get(U16, pa) & 0xffff;
         }
         return read8(pa) | read8(pa + 1) << 8;
     }
 
     public int read32(long pa) {
         if (pa >= 0 && pa + 3 < ramSize && !inWindowFast(pa) && (pa & 0xfff) <= 0xffc) {
-            return (int) U32.get(chunk(pa), offsetInChunk(pa));
+            return ram.get(U32, pa);
         }
         if ((pa & 3) == 0) {
             Window w = window(pa);
@@ -187,7 +165,7 @@ public final class PhysicalMemory implements AutoCloseable {
     public void write8(long pa, int v) {
         if (pa >= 0 && pa < ramSize && !inWindowFast(pa)) {
             noteWrite(pa);
-            chunk(pa)[offsetInChunk(pa)] = (byte) v;
+            ram.set(ValueLayout.JAVA_BYTE, pa, (byte) v);
             return;
         }
         writeSlow(pa, 1, v);
@@ -196,7 +174,7 @@ public final class PhysicalMemory implements AutoCloseable {
     public void write16(long pa, int v) {
         if (pa >= 0 && pa + 1 < ramSize && !inWindowFast(pa) && (pa & 0xfff) != 0xfff) {
             noteWrite(pa);
-            U16.set(chunk(pa), offsetInChunk(pa), (short) v);
+            ram.set(U16, pa, (short) v);
             return;
         }
         write8(pa, v);
@@ -206,7 +184,7 @@ public final class PhysicalMemory implements AutoCloseable {
     public void write32(long pa, int v) {
         if (pa >= 0 && pa + 3 < ramSize && !inWindowFast(pa) && (pa & 0xfff) <= 0xffc) {
             noteWrite(pa);
-            U32.set(chunk(pa), offsetInChunk(pa), v);
+            ram.set(U32, pa, v);
             return;
         }
         if ((pa & 3) == 0) {
@@ -236,7 +214,7 @@ public final class PhysicalMemory implements AutoCloseable {
     public int peek(long pa) {
         Window w = window(pa);
         if (w == null) {
-            return pa >= 0 && pa < ramSize ? chunk(pa)[offsetInChunk(pa)] & 0xff : -1;
+            return pa >= 0 && pa < ramSize ? ram.get(ValueLayout.JAVA_BYTE, pa) & 0xff : -1;
         }
         return w.rom != null ? w.rom[(int) (pa - w.start)] & 0xff : -1;
     }
@@ -292,6 +270,84 @@ public final class PhysicalMemory implements AutoCloseable {
         return pa >= 0 && pa < ramSize && codePages[(int) (pa >>> 12)] != 0;
     }
 
+    // =====================================================================================
+    // Atomic access for several vCPUs (LOCK-prefixed instructions, XCHG, the page walker's A/D bits)
+
+    /** Serialises the rare locked accesses that straddle a host 8-byte word (a "split lock"). */
+    private final Object splitLock = new Object();
+
+    /** True if {@code [pa, pa+size)} is plain RAM within one page (no device window over it). */
+    public boolean isRam(long pa, int size) {
+        return pa >= 0 && pa + size <= ramSize && (pa & 0xfff) + size <= 0x1000 && isRamPage(pa);
+    }
+
+    /**
+     * Atomically compares the {@code size} bytes (1, 2, 4 or 8) of RAM at {@code pa} with
+     * {@code expected} and, if equal, replaces them with {@code update}; returns the value
+     * found (equal to {@code expected} exactly when the update was made). The range must be
+     * RAM ({@link #isRam}). A compare-and-set on the host word holding the range makes it
+     * atomic against every other vCPU's loads, stores and atomic operations; a range split
+     * across two host words falls back to a lock shared by such split accesses only (as a
+     * split lock on hardware, it is rare and slow: guests avoid it).
+     */
+    public long compareAndExchange(long pa, int size, long expected, long update) {
+        long sizeMask = size == 8 ? -1L : (1L << (size * 8)) - 1;
+        expected &= sizeMask;
+        update &= sizeMask;
+        long word = pa & ~7L;
+        int at = (int) (pa - word);
+        if (at + size <= 8) {
+            int shift = at * 8;
+            long mask = sizeMask << shift;
+            while (true) {
+                long w = (long) ATOMIC64.getVolatile(ram, word);
+                long found = (w & mask) >>> shift & sizeMask;
+                if (found != expected || expected == update) {
+                    VarHandle.fullFence();   // a locked instruction orders as one even when it changes nothing
+                    return found;
+                }
+                noteWrite(pa);
+                if (ATOMIC64.compareAndSet(ram, word, w, (w & ~mask) | update << shift)) {
+                    return found;
+                }
+            }
+        }
+        synchronized (splitLock) {
+            long found = 0;
+            for (int k = size - 1; k >= 0; k--) {
+                found = found << 8 | ram.get(ValueLayout.JAVA_BYTE, pa + k) & 0xff;
+            }
+            if (found == expected && expected != update) {
+                noteWrite(pa);
+                for (int k = 0; k < size; k++) {
+                    ram.set(ValueLayout.JAVA_BYTE, pa + k, (byte) (update >>> (8 * k)));
+                }
+            }
+            VarHandle.fullFence();
+            return found;
+        }
+    }
+
+    /**
+     * Sets bits in the 32-bit value at {@code pa} as one atomic operation when it is RAM (the
+     * page walker's accessed and dirty bits, which other vCPUs may be clearing with locked
+     * instructions at the same time), else with a plain read and write.
+     */
+    public void atomicOr32(long pa, int bits) {
+        if (!isRam(pa, 4)) {
+            write32(pa, read32(pa) | bits);
+            return;
+        }
+        long v = read32(pa) & 0xffffffffL;
+        while (true) {
+            long found = compareAndExchange(pa, 4, v, v | (bits & 0xffffffffL));
+            if (found == v) {
+                return;
+            }
+            v = found;
+        }
+    }
+
     /** Copies bytes into guest physical memory (loaders); goes through the normal write path. */
     public void load(long pa, byte[] data, int off, int len) {
         for (int i = 0; i < len; i++) {
@@ -299,7 +355,7 @@ public final class PhysicalMemory implements AutoCloseable {
         }
     }
 
-    /** RAM is on the Java heap: nothing to release beyond dropping the VM. */
+    /** RAM is freed when the VM is no longer reachable (an automatic arena): nothing to release here. */
     @Override
     public void close() {
     }

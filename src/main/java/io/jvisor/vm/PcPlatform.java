@@ -52,8 +52,15 @@ final class PcPlatform {
     }
 
     final DualPic pic = new DualPic();
-    /** The APIC bus, the BSP's local APIC and the I/O APIC (the 8259 pair stays for ExtINT and legacy guests). */
+    /**
+     * The APIC bus, a local APIC per vCPU (the BSP's first) and the I/O APIC (the 8259 pair
+     * stays for ExtINT and legacy guests). Each vCPU reaches its own APIC's registers at the
+     * IA32_APIC_BASE address (the CPU dispatches that page, see Cpu.physRead), and advances
+     * its timer on its own thread.
+     */
     final ApicBus apicBus = new ApicBus();
+    final LocalApic[] lapics;
+    /** The BSP's local APIC. */
     final LocalApic lapic;
     final IoApic ioapic;
     /** The HPET; in legacy replacement mode its timers 0 and 1 take over IRQ 0 and IRQ 8 from the PIT and RTC. */
@@ -68,17 +75,24 @@ final class PcPlatform {
     /** FERR# to IRQ 13, cleared by a write to port 0xF0 (wire the CPU's x87 to it). */
     final FpuErrorLatch fpuError;
     final AcpiTables.Layout acpiLayout;
+    /** The devices shared by all vCPUs whose time the VM advances (holding the port bus's lock). */
     private final TimedDevice[] timed;
+    private final IoBus io;
 
     private boolean a20FromKbc = true, a20From92;
 
     PcPlatform(PhysicalMemory mem, IoBus io, VmClock clock, OutputStream serialOut, OutputStream debugOut,
-               Power power, Consumer<String> log, Consumer<Boolean> a20, boolean pvpanic, LongSupplier tsc) {
-        lapic = new LocalApic(0, clock, pic, tsc);
+               Power power, Consumer<String> log, Consumer<Boolean> a20, boolean pvpanic,
+               java.util.function.IntFunction<LongSupplier> tsc, int cpus) {
+        this.io = io;
         ioapic = new IoApic(apicBus);
-        apicBus.attach(lapic);
-        lapic.setEoiBroadcast(ioapic::eoi);
-        mem.addMmio(LocalApic.DEFAULT_BASE, 0x1000, lapic);
+        lapics = new LocalApic[cpus];
+        for (int n = 0; n < cpus; n++) {
+            lapics[n] = new LocalApic(n, clock, pic, tsc.apply(n));
+            apicBus.attach(lapics[n]);
+            lapics[n].setEoiBroadcast(ioapic::eoi);
+        }
+        lapic = lapics[0];
         mem.addMmio(IoApic.DEFAULT_BASE, 0x1000, ioapic);
         hpet = new Hpet(clock, ioapic::pin, isa(0), isa(8));
         mem.addMmio(Hpet.DEFAULT_BASE, 0x400, hpet);
@@ -121,8 +135,8 @@ final class PcPlatform {
         if (pvpanic) {
             io.register(PvPanic.PORT, 1, new PvPanic(power::panic));
         }
-        acpiLayout = new AcpiTables(mem.ramSize(), pvpanic, true).install(mem);
-        timed = new TimedDevice[] {pit, rtc, com1, kbc, acpi, lapic, hpet};
+        acpiLayout = new AcpiTables(mem.ramSize(), pvpanic, true, cpus).install(mem);
+        timed = new TimedDevice[] {pit, rtc, com1, kbc, acpi, hpet};
     }
 
     /**
@@ -162,24 +176,30 @@ final class PcPlatform {
         };
     }
 
-    /** Brings every timed device up to VM time {@code now}. */
+    /** Brings every shared timed device up to VM time {@code now} (the local APICs are their vCPUs' business). */
     void advance(long now) {
-        for (TimedDevice d : timed) {
-            d.advance(now);
+        synchronized (io) {
+            for (TimedDevice d : timed) {
+                d.advance(now);
+            }
         }
     }
 
-    /** The earliest VM time at which a device wants to act (Long.MIN_VALUE: now). */
+    /** The earliest VM time at which a shared device wants to act (Long.MIN_VALUE: now). */
     long nextDeadline() {
         long t = Long.MAX_VALUE;
-        for (TimedDevice d : timed) {
-            t = Math.min(t, d.nextDeadline());
+        synchronized (io) {
+            for (TimedDevice d : timed) {
+                t = Math.min(t, d.nextDeadline());
+            }
         }
         return t;
     }
 
     List<TimedDevice> timedDevices() {
-        return List.of(timed);
+        List<TimedDevice> all = new java.util.ArrayList<>(List.of(timed));
+        all.addAll(List.of(lapics));
+        return all;
     }
 
     void flush() {

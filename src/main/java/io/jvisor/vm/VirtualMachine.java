@@ -6,6 +6,7 @@ import io.jvisor.boot.RomImage;
 import io.jvisor.boot.LinuxLoader;
 import io.jvisor.boot.MultibootLoader;
 import io.jvisor.cpu.Cpu;
+import io.jvisor.devices.LocalApic;
 import io.jvisor.devices.Uart16550;
 import io.jvisor.devices.VmClock;
 import io.jvisor.engine.CodeCache;
@@ -26,26 +27,28 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
- * One virtual machine: its RAM, port bus, PC platform devices and one vCPU, built from a
+ * One virtual machine: its RAM, port bus, PC platform devices and its vCPUs, built from a
  * {@link VmConfig}. Everything is validated and loaded in {@link #create} before the guest
- * runs; {@link #run} executes it on the calling thread until it ends. Devices get the VM's
- * time between instruction slices; a halted vCPU sleeps until the next device deadline or
- * host input.
+ * runs; {@link #run} executes the bootstrap processor on the calling thread until the VM
+ * ends, and each application processor on a host thread of its own (started in
+ * wait-for-SIPI, as on a PC). The bootstrap processor's thread gives the shared devices
+ * their time between instruction slices; each vCPU advances its own local APIC's timer. A
+ * halted vCPU sleeps until the next deadline, an interrupt or host input.
  */
 public final class VirtualMachine implements AutoCloseable {
-    /** At most this many guest instructions run between two device-time updates. */
-    static final long SLICE = 200_000;
-    /** At least this many run per slice, so device bookkeeping stays a small share of the time. */
-    static final long MIN_SLICE = 500;
-    /** Measured guest instructions per VM nanosecond (an exponential average), to aim slices at deadlines. */
-    private double rate = 0.05;
-
     private final VmConfig config;
     private final PhysicalMemory mem;
     private final IoBus io = new IoBus();
+    /** The bootstrap processor's state and engine (vCPU 0). */
     private final Cpu cpu;
     private final CodeCache code;
     private final ExecutionEngine engine;
+    /** Every vCPU, the bootstrap processor first. */
+    private final List<Vcpu> vcpus = new ArrayList<>();
+    /** Set when the VM's run ends: the application processors' threads leave. */
+    private volatile boolean over;
+    /** How an application processor ended the VM (a triple fault, an internal error), for the BSP to return. */
+    private volatile VmExitStatus apExit;
     private final PcPlatform platform;
     private final PausableClock clock;
     /** Non-null when the VM runs on deterministic time. */
@@ -74,7 +77,13 @@ public final class VirtualMachine implements AutoCloseable {
         this.biosImage = biosImage;
         this.panicWatch = new PanicWatch(serialOut);
         this.mem = new PhysicalMemory(config.memoryBytes());
-        this.cpu = new Cpu(mem, io);
+        int n = config.cpus();
+        Cpu[] cpus = new Cpu[n];
+        for (int k = 0; k < n; k++) {
+            cpus[k] = new Cpu(mem, io);
+            cpus[k].smp = n > 1;
+        }
+        this.cpu = cpus[0];
         if (config.deterministicClock()) {
             deterministic = new DeterministicClock(() -> cpu.instructions);
             clock = new PausableClock(deterministic);
@@ -106,20 +115,23 @@ public final class VirtualMachine implements AutoCloseable {
             public void panic() {
                 end(VmExitStatus.PANIC, "guest kernel panic (reported through the pvpanic device)", false);
             }
-        }, log, enabled -> cpu.setA20(enabled), config.pvpanic(), () -> cpu.tsc());
-        cpu.interrupts = platform.lapic;   // the 8259 pair reaches the CPU through LINT0 (ExtINT)
-        cpu.apic = platform.lapic;
-        cpu.fpu.ferr = platform.fpuError::ferr;   // CR0.NE = 0: x87 errors reach the guest as IRQ 13
-        cpu.tscSource = clock::nanos;   // a 1 GHz TSC on the VM's clock
-        Runnable wake = () -> {
-            Thread t = vcpuThread;
-            if (t != null) {
-                LockSupport.unpark(t);
+        }, log, enabled -> {
+            for (Cpu c : cpus) {
+                c.setA20(enabled);
             }
-        };
-        platform.com1.setInputListener(wake);
-        platform.kbc.setInputListener(wake);
-        platform.lapic.setWake(wake);
+        }, config.pvpanic(), k -> cpus[k]::tsc, n);
+        for (int k = 0; k < n; k++) {
+            Cpu c = cpus[k];
+            c.interrupts = platform.lapics[k];   // the BSP's: the 8259 pair reaches it through LINT0 (ExtINT)
+            c.apic = platform.lapics[k];
+            c.fpu.ferr = platform.fpuError::ferr;   // CR0.NE = 0: x87 errors reach the guest as IRQ 13
+            c.tscSource = clock::nanos;   // a 1 GHz TSC on the VM's clock, the same for every vCPU
+            Vcpu v = new Vcpu(k, c, k == 0 ? engine : new ExecutionEngine(c, code), platform.lapics[k]);
+            platform.lapics[k].setWake(k == 0 ? this::wake : v::wake);
+            vcpus.add(v);
+        }
+        platform.com1.setInputListener(this::wake);
+        platform.kbc.setInputListener(this::wake);
     }
 
     private void end(int status, String reason, boolean reset) {
@@ -128,26 +140,36 @@ public final class VirtualMachine implements AutoCloseable {
             exitReason = reason;
             resetRequested = reset;
         }
-        engine.requestStop();
+        for (Vcpu v : vcpus) {
+            v.engine.requestStop();
+            v.wake();
+        }
     }
 
     /**
-     * Guest RAM lives on the Java heap: refuse a size the heap cannot hold before anything
-     * is allocated, rather than failing half-way with an OutOfMemoryError.
+     * Guest RAM is native memory that the JVM counts against its direct-memory limit
+     * (-XX:MaxDirectMemorySize, by default the maximum heap size): refuse a size over the
+     * limit before anything is allocated. (An allocation that still fails, because other VMs
+     * hold the rest, is refused the same way in {@link #create}.)
      */
-    private static void checkHeapRoom(long ramBytes) throws BootException {
-        Runtime rt = Runtime.getRuntime();
-        long margin = 64L << 20;   // the VM's own structures: code cache, translations, devices
-        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        if (ramBytes + margin > free) {
-            // the heap's "used" includes garbage (an embedding service's, a previous VM's): collect before refusing
-            System.gc();
-            free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+    private static void checkMemoryRoom(long ramBytes) throws BootException {
+        long limit = maxDirectMemory();
+        if (ramBytes > limit) {
+            throw new BootException(String.format("%d MiB of guest RAM exceed the JVM's direct-memory limit (%d MiB);"
+                    + " give the JVM more, e.g. JAVA_OPTS=-XX:MaxDirectMemorySize=%dm", ramBytes >> 20, limit >> 20,
+                    (ramBytes >> 20) + 256));
         }
-        if (ramBytes + margin > free) {
-            throw new BootException(String.format("%d MiB of guest RAM do not fit in the Java heap (%d MiB free of"
-                    + " at most %d MiB); give the JVM more, e.g. JAVA_OPTS=-Xmx%dm", ramBytes >> 20, free >> 20,
-                    rt.maxMemory() >> 20, ((ramBytes + margin) >> 20) + (rt.maxMemory() - free >> 20) + 256));
+    }
+
+    /** The JVM's direct-memory limit: -XX:MaxDirectMemorySize, or the maximum heap size when not set. */
+    private static long maxDirectMemory() {
+        try {
+            var bean = java.lang.management.ManagementFactory.getPlatformMXBean(
+                    com.sun.management.HotSpotDiagnosticMXBean.class);
+            long v = bean == null ? 0 : Long.parseLong(bean.getVMOption("MaxDirectMemorySize").getValue());
+            return v > 0 ? v : Runtime.getRuntime().maxMemory();
+        } catch (RuntimeException e) {
+            return Runtime.getRuntime().maxMemory();
         }
     }
 
@@ -159,10 +181,14 @@ public final class VirtualMachine implements AutoCloseable {
             throw new BootException(String.format("memory size %d MiB is out of range (2 MiB to %d MiB)",
                     config.memoryBytes() >> 20, PhysicalMemory.MAX_RAM >> 20));
         }
+        if (config.cpus() < 1 || config.cpus() > VmConfig.MAX_CPUS) {
+            throw new BootException(String.format("vCPU count %d is out of range (1 to %d)", config.cpus(),
+                    VmConfig.MAX_CPUS));
+        }
         if ((config.kernel() == null) == (config.bios() == null)) {
             throw new BootException("give exactly one of --kernel and --bios");
         }
-        checkHeapRoom(config.memoryBytes());
+        checkMemoryRoom(config.memoryBytes());
         byte[] kernel = config.kernel() == null ? null : readImage(config.kernel(), "kernel");
         byte[] bios = config.bios() == null ? null : readImage(config.bios(), "BIOS image");
         if (bios != null) {
@@ -179,7 +205,16 @@ public final class VirtualMachine implements AutoCloseable {
         }
         OutputStream serialOut = open(config.serial(), stdout, "serial output");
         OutputStream debugOut = open(config.debugcon(), stdout, "debug console");
-        VirtualMachine vm = new VirtualMachine(config, serialOut, debugOut, log, bios);
+        VirtualMachine vm;
+        try {
+            vm = new VirtualMachine(config, serialOut, debugOut, log, bios);
+        } catch (OutOfMemoryError e) {
+            closeQuietly(serialOut, stdout);
+            closeQuietly(debugOut, stdout);
+            throw new BootException(String.format("%d MiB of guest RAM could not be allocated (%s); give the JVM"
+                    + " more, e.g. JAVA_OPTS=-XX:MaxDirectMemorySize=%dm", config.memoryBytes() >> 20, e.getMessage(),
+                    (config.memoryBytes() >> 20) * 2 + 256));
+        }
         if (serialOut != stdout) {
             vm.opened.add(serialOut);
         }
@@ -214,6 +249,16 @@ public final class VirtualMachine implements AutoCloseable {
             throw e;
         }
         return vm;
+    }
+
+    private static void closeQuietly(OutputStream o, OutputStream stdout) {
+        if (o != stdout) {
+            try {
+                o.close();
+            } catch (IOException ignored) {
+                // nothing was written yet
+            }
+        }
     }
 
     private static String describe(VmConfig config, byte[] kernel, byte[] bios, boolean linux) {
@@ -283,6 +328,16 @@ public final class VirtualMachine implements AutoCloseable {
         return engine;
     }
 
+    /** Every vCPU's state, the bootstrap processor first. */
+    public List<Cpu> cpus() {
+        return vcpus.stream().map(v -> v.cpu).toList();
+    }
+
+    /** True while vCPU {@code k} is an application processor waiting for a start-up IPI. */
+    public boolean waitingForSipi(int k) {
+        return vcpus.get(k).waitingForSipi;
+    }
+
     public PhysicalMemory memory() {
         return mem;
     }
@@ -320,13 +375,24 @@ public final class VirtualMachine implements AutoCloseable {
     /** Runs the guest until it ends; returns how. */
     public VmExitStatus run() {
         vcpuThread = Thread.currentThread();
+        Vcpu bsp = vcpus.get(0);
+        bsp.thread = vcpuThread;
+        over = false;
+        for (Vcpu v : vcpus.subList(1, vcpus.size())) {
+            Thread t = new Thread(() -> runAp(v), threadName(v));
+            t.setDaemon(true);
+            v.thread = t;
+            t.start();
+        }
         try {
             while (true) {
                 ExecutionEngine.Exit exit = serviceControl();
                 if (exit == null) {
                     long now = clock.nanos();
                     platform.advance(now);
-                    exit = runSlice(now);
+                    bsp.lapic.advance(now);
+                    exit = bsp.runSlice(now, Math.min(platform.nextDeadline(), bsp.lapic.nextDeadline()), clock::nanos,
+                            deterministic != null);
                 }
                 if (panicWatch.reason() != null && exit != ExecutionEngine.Exit.INTERNAL_ERROR) {
                     if (panicSeenAt < 0) {
@@ -350,9 +416,125 @@ public final class VirtualMachine implements AutoCloseable {
                 }
             }
         } finally {
+            stopAps();
             platform.flush();
             vcpuThread = null;
             clock.resume();
+        }
+    }
+
+    private String threadName(Vcpu v) {
+        return "jvisor-" + (config.name() == null ? "vm" : config.name()) + "-vcpu" + v.index;
+    }
+
+    /** Ends the application processors' threads (the VM's run is over). */
+    private void stopAps() {
+        over = true;
+        for (Vcpu v : vcpus.subList(1, vcpus.size())) {
+            v.engine.requestStop();
+            v.wake();
+        }
+        for (Vcpu v : vcpus.subList(1, vcpus.size())) {
+            Thread t = v.thread;
+            if (t != null) {
+                try {
+                    t.join(5_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                v.thread = null;
+            }
+        }
+    }
+
+    /**
+     * An application processor's thread: wait-for-SIPI after power-on and INIT, then guest
+     * code in slices aimed at its local APIC's timer, sleeping while halted or paused. An
+     * AP that triple-faults or hits an internal error ends the whole VM (a PC shuts down).
+     */
+    private void runAp(Vcpu v) {
+        try {
+            while (!over && exitStatus < 0) {
+                if (v.lapic.takeInit()) {
+                    v.init();
+                }
+                if (v.waitingForSipi) {
+                    int vector = v.lapic.takeSipi();
+                    if (vector < 0) {
+                        sleepAp(v);
+                        continue;
+                    }
+                    v.startAt(vector);
+                }
+                if (pauseRequested) {
+                    LockSupport.parkNanos(this, 20_000_000L);
+                    continue;
+                }
+                long now = clock.nanos();
+                v.lapic.advance(now);
+                ExecutionEngine.Exit exit = v.runSlice(now, v.lapic.nextDeadline(), clock::nanos, deterministic != null);
+                switch (exit) {
+                    case BUDGET, DEBUG -> { }
+                    case STOPPED -> {
+                        if (exitStatus < 0 && !over) {
+                            v.engine.clearStop();   // a pause or an operator task, not an end
+                            if (exitStatus >= 0 || over) {
+                                v.engine.requestStop();
+                            }
+                        }
+                    }
+                    case HALTED -> sleepAp(v);
+                    case SHUTDOWN -> apEnded(config.noReboot() || multiboot
+                            ? new VmExitStatus(VmExitStatus.SHUTDOWN, "vCPU " + v.index + ": " + v.engine.report(),
+                                    CpuReport.registers(v.cpu))
+                            : new VmExitStatus(0, "guest reset (vCPU " + v.index + ": " + v.engine.report() + ")", "",
+                                    true));
+                    case INTERNAL_ERROR -> apEnded(new VmExitStatus(VmExitStatus.INTERNAL_ERROR,
+                            "VM stopped on an internal error on vCPU " + v.index, v.engine.report()));
+                    default -> throw new IllegalStateException("unexpected engine exit " + exit);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            // never let a vCPU thread die silently: the VM ends with the report
+            apEnded(new VmExitStatus(VmExitStatus.INTERNAL_ERROR, "VM stopped on an internal error on vCPU "
+                    + v.index, e.toString()));
+        }
+    }
+
+    /** An AP ends the VM: the BSP returns {@code status} from {@link #run}. */
+    private void apEnded(VmExitStatus status) {
+        synchronized (this) {
+            if (apExit == null && exitStatus < 0) {
+                apExit = status;
+            }
+        }
+        for (Vcpu v : vcpus) {
+            v.engine.requestStop();
+            v.wake();
+        }
+    }
+
+    /**
+     * A halted AP (or one waiting for a SIPI) sleeps until its APIC has something for it
+     * (an interrupt it can take, an NMI, INIT or SIPI), its timer's deadline, or the VM ends.
+     */
+    private void sleepAp(Vcpu v) {
+        while (!over && exitStatus < 0 && apExit == null && !v.lapic.hasStartupEvent()) {
+            boolean halted = !v.waitingForSipi;
+            long now = clock.nanos();
+            v.lapic.advance(now);
+            if (halted && (v.cpu.interrupts.nmiPending()
+                    || v.cpu.interruptsEnabled() && v.cpu.interrupts.hasInterrupt())) {
+                return;
+            }
+            if (pauseRequested && halted) {
+                return;   // the main loop holds it while paused
+            }
+            long deadline = halted ? v.lapic.nextDeadline() : Long.MAX_VALUE;
+            long wait = deadline == Long.MAX_VALUE ? 50_000_000L : Math.max(0, Math.min(deadline - now, 50_000_000L));
+            if (wait > 0) {
+                LockSupport.parkNanos(this, wait);
+            }
         }
     }
 
@@ -363,6 +545,9 @@ public final class VirtualMachine implements AutoCloseable {
                 return null;
             }
             case STOPPED -> {
+                if (apExit != null) {
+                    return apExit;
+                }
                 if (exitStatus < 0) {
                     // an operator request (pause, a task), not an end: serviceControl() takes it
                     engine.clearStop();
@@ -425,14 +610,18 @@ public final class VirtualMachine implements AutoCloseable {
     /** Stops running guest code at the next instruction boundary; VM time stops too. Any thread. */
     public void pause() {
         pauseRequested = true;
-        engine.requestStop();
-        wake();
+        for (Vcpu v : vcpus) {
+            v.engine.requestStop();
+            v.wake();
+        }
     }
 
     /** Lets a paused VM run again. Any thread. */
     public void resume() {
         pauseRequested = false;
-        wake();
+        for (Vcpu v : vcpus) {
+            v.wake();
+        }
     }
 
     /** Executes one instruction of a paused VM (no interrupts delivered), then reports a STEP stop. */
@@ -572,40 +761,18 @@ public final class VirtualMachine implements AutoCloseable {
         return null;
     }
 
-    /**
-     * Runs guest code until about the next device deadline, so that a timer interrupt is
-     * raised on time rather than once per fixed slice: the instruction budget is the time to
-     * the deadline times the measured instruction rate (exact on deterministic time).
-     */
-    private ExecutionEngine.Exit runSlice(long now) {
-        long deadline = platform.nextDeadline();
-        long budget = SLICE;
-        if (deadline != Long.MAX_VALUE) {
-            double r = deterministic != null ? 1.0 : rate;
-            budget = (long) Math.max(MIN_SLICE, Math.min(SLICE, (deadline - now) * r));
-        }
-        long i0 = cpu.instructions;
-        ExecutionEngine.Exit exit = engine.run(budget);
-        if (deterministic == null) {
-            long dt = clock.nanos() - now;
-            long di = cpu.instructions - i0;
-            if (dt > 0 && di > 0 && exit == ExecutionEngine.Exit.BUDGET) {
-                rate = 0.8 * rate + 0.2 * ((double) di / dt);
-            }
-        }
-        return exit;
-    }
-
     /** A halted vCPU with interrupts enabled: sleep until a device deadline, host input, or a stop. */
     private void waitForEvent() {
+        LocalApic lapic = vcpus.get(0).lapic;
         while (!cpu.interrupts.hasInterrupt() && !cpu.interrupts.nmiPending() && exitStatus < 0 && !pauseRequested
-                && tasks.isEmpty()) {
+                && tasks.isEmpty() && apExit == null) {
             long now = clock.nanos();
             platform.advance(now);
+            lapic.advance(now);
             if (cpu.interrupts.hasInterrupt() || cpu.interrupts.nmiPending()) {
                 return;
             }
-            long deadline = platform.nextDeadline();
+            long deadline = Math.min(platform.nextDeadline(), lapic.nextDeadline());
             if (deadline <= now) {
                 continue;
             }

@@ -21,11 +21,21 @@ import java.util.List;
  * @param engine      the execution tier (interpreter, or translator with its settings)
  * @param name        the VM's name for messages and the monitor (QEMU's -name), or null
  * @param pvpanic     offer QEMU's pvpanic device (I/O port 0x505, ACPI "QEMU0001")
+ * @param cpus        vCPUs (1 to {@link #MAX_CPUS}), each run by a host thread of its own
  */
 public record VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
                        boolean noReboot, Path serial, boolean deterministicClock, EngineOptions engine, String name,
-                       boolean pvpanic) {
+                       boolean pvpanic, int cpus) {
     public static final long DEFAULT_MEMORY = 128L << 20;
+    /** The most vCPUs a VM may have (as QEMU's -smp on this machine type: APIC IDs and the MADT allow more). */
+    public static final int MAX_CPUS = 16;
+
+    public VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
+                    boolean noReboot, Path serial, boolean deterministicClock, EngineOptions engine, String name,
+                    boolean pvpanic) {
+        this(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock, engine, name,
+                pvpanic, 1);
+    }
 
     public VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
                     boolean noReboot, Path serial, boolean deterministicClock, EngineOptions engine) {
@@ -42,17 +52,23 @@ public record VmConfig(long memoryBytes, Path kernel, List<Path> modules, String
 
     public VmConfig withEngine(EngineOptions e) {
         return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock, e,
-                name, pvpanic);
+                name, pvpanic, cpus);
     }
 
     public VmConfig withName(String n) {
         return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock,
-                engine, n, pvpanic);
+                engine, n, pvpanic, cpus);
     }
 
     public VmConfig withPvpanic(boolean on) {
         return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock,
-                engine, name, on);
+                engine, name, on, cpus);
+    }
+
+    /** The same VM with {@code n} vCPUs. */
+    public VmConfig withCpus(int n) {
+        return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock,
+                engine, name, pvpanic, n);
     }
 
     public VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
