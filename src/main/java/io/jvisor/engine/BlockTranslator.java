@@ -791,6 +791,10 @@ final class BlockTranslator {
                 syncCount(k);   // the interpreter, and StringOps counting iterations, see the exact count
             }
             faultDelta[first + k] = k - synced;
+            if (i.atomic) {
+                emitGeneric(k, last, nextOff);   // a locked read-modify-write: atomic in the interpreter
+                return;
+            }
             switch (i.op) {
                 case Op.NOP, Op.NOP_E -> { }
                 case Op.ALU -> {

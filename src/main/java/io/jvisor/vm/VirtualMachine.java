@@ -465,6 +465,8 @@ public final class VirtualMachine implements AutoCloseable {
                         continue;
                     }
                     v.startAt(vector);
+                } else {
+                    v.lapic.takeSipi();   // SDM 8.4.4.1: a start-up IPI to a running processor is ignored
                 }
                 if (pauseRequested) {
                     LockSupport.parkNanos(this, 20_000_000L);

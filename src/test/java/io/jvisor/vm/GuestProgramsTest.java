@@ -68,11 +68,20 @@ class GuestProgramsTest {
             sources = s.filter(f -> f.toString().endsWith(".asm")).sorted().toList();
         }
         assertTrue(sources.size() >= 2, "guest programs missing");
-        return sources.stream().map(src -> {
+        // the multiprocessor programs (smp*.asm) run on 1, 2 and 4 vCPUs, the others on one
+        return sources.stream().flatMap(src -> {
             String name = src.getFileName().toString().replace(".asm", "");
-            return DynamicTest.dynamicTest(name, () -> {
+            List<Integer> counts = name.startsWith("smp") ? List.of(1, 2, 4) : List.of(1);
+            return counts.stream().map(cpus -> guestTest(name, cpus));
+        });
+    }
+
+    private static DynamicTest guestTest(String name, int cpus) {
+        {
+            return DynamicTest.dynamicTest(cpus == 1 ? name : name + " on " + cpus + " vCPUs", () -> {
                 ByteArrayOutputStream console = new ByteArrayOutputStream();
-                VmConfig cfg = new VmConfig(64L << 20, OUT.resolve(name + ".elf"), List.of(), "", null, null, true);
+                VmConfig cfg = new VmConfig(64L << 20, OUT.resolve(name + ".elf"), List.of(), "", null, null, true)
+                        .withCpus(cpus);
                 VmExitStatus st;
                 try (VirtualMachine vm = VirtualMachine.create(cfg, console, m -> { })) {
                     st = vm.run();
@@ -81,6 +90,6 @@ class GuestProgramsTest {
                 assertEquals(1, st.status(), name + " did not pass: " + st.reason() + "\n" + out + st.report());
                 assertTrue(out.contains("PASS"), out);
             });
-        });
+        }
     }
 }
