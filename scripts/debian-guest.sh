@@ -10,6 +10,9 @@
 #                           runs fixed CPU-bound workloads, prints BENCH lines,
 #                           ALL-DONE, then poweroff -f
 #   OUTDIR/initrd-boot.gz   initramfs: prints BOOT-OK and powers off (boot time only)
+#   OUTDIR/initrd-par.gz    initramfs for several vCPUs: prints BOOT-OK and CPUS n=<processors
+#                           in /proc/cpuinfo>, the md5 workload once, then N copies of it at
+#                           once (name=md5par, result = the md5 when all N agree), ALL-DONE
 #   OUTDIR/MANIFEST         package versions + sha256 of every input and output
 #
 # Inputs come only from the Debian apt archive (apt-get download of i386 .debs);
@@ -159,6 +162,25 @@ echo "ALL-DONE uptime=\$(up)"
 off
 EOF
 
+# md5par: the md5 workload N times at once, N = the processors Linux brought up; on N host
+# cores it should take about as long as one copy (scripts/bench-smp.sh compares with QEMU)
+cat >"$WORK/init-par" <<EOF
+$INIT_HEAD
+mount -t tmpfs -o size=16m tmpfs /tmp
+N=\$(grep -c ^processor /proc/cpuinfo)
+echo "CPUS n=\$N"
+md5() { dd if=/dev/zero bs=1M count=32 2>/dev/null | md5sum; }
+t0=\$(up); set -- \$(md5); t1=\$(up)
+echo "BENCH name=md5 secs=\$(awk "BEGIN{printf \\"%.2f\\", \$t1-\$t0}") result=\$1"
+t0=\$(up)
+i=0; while [ \$i -lt \$N ]; do md5 >/tmp/par.\$i & i=\$((i+1)); done; wait
+t1=\$(up)
+if [ "\$(cat /tmp/par.* | sort -u | wc -l)" = 1 ]; then set -- \$(cat /tmp/par.0); else set -- DIFFERENT; fi
+echo "BENCH name=md5par secs=\$(awk "BEGIN{printf \\"%.2f\\", \$t1-\$t0}") result=\$1 copies=\$N"
+echo "ALL-DONE uptime=\$(up)"
+off
+EOF
+
 mkcpio() { # rootdir initfile outfile
   local R=$1
   install -m 755 "$2" "$R/init"
@@ -169,6 +191,7 @@ mkcpio() { # rootdir initfile outfile
 mkroot "$WORK/rootfs"
 mkcpio "$WORK/rootfs" "$WORK/init-bench" "$OUT/initrd-bench.gz"
 mkcpio "$WORK/rootfs" "$WORK/init-boot"  "$OUT/initrd-boot.gz"
+mkcpio "$WORK/rootfs" "$WORK/init-par"   "$OUT/initrd-par.gz"
 cat >"$WORK/init-shell" <<EOF
 $INIT_HEAD
 echo "jvisor Debian guest: busybox shell on the console; 'poweroff -f' ends the VM"
@@ -178,12 +201,13 @@ EOF
 mkcpio "$WORK/rootfs" "$WORK/init-shell" "$OUT/initrd-shell.gz"
 cp "$WORK/init-bench" "$OUT/init-bench.sh"
 cp "$WORK/init-boot"  "$OUT/init-boot.sh"
+cp "$WORK/init-par"   "$OUT/init-par.sh"
 
 {
   echo "kernel-deb:  $(basename "$KDEB")  sha256=$(sha256sum <"$KDEB" | cut -d' ' -f1)"
   echo "kernel-pae:  $(basename "$KDEB_PAE")  sha256=$(sha256sum <"$KDEB_PAE" | cut -d' ' -f1)"
   echo "busybox-deb: $(basename "$BBDEB")  sha256=$(sha256sum <"$BBDEB" | cut -d' ' -f1)"
   echo "cmdline:     console=ttyS0 quiet panic=-1"
-  (cd "$OUT" && sha256sum bzImage bzImage-pae initrd-bench.gz initrd-boot.gz initrd-shell.gz)
+  (cd "$OUT" && sha256sum bzImage bzImage-pae initrd-bench.gz initrd-boot.gz initrd-par.gz initrd-shell.gz)
 } >"$OUT/MANIFEST"
 cat "$OUT/MANIFEST"
