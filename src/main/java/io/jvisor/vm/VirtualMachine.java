@@ -688,7 +688,9 @@ public final class VirtualMachine implements AutoCloseable {
     /** Presses the ACPI power button (the guest decides what to do). */
     public void pressPowerButton() {
         onVcpu(() -> {
-            platform.acpi.pressPowerButton();
+            synchronized (io) {   // the lock of the devices behind ports: other vCPUs may be at the PM block
+                platform.acpi.pressPowerButton();
+            }
             return null;
         });
     }

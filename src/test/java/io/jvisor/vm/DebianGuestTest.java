@@ -1,8 +1,10 @@
 package io.jvisor.vm;
 
 import io.jvisor.engine.EngineOptions;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,6 +18,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,12 +59,16 @@ class DebianGuestTest {
     record Run(VmExitStatus status, String console) { }
 
     static Run boot(String kernel, String initrd, long memory, String input) throws Exception {
+        return boot(kernel, initrd, memory, input, 1);
+    }
+
+    static Run boot(String kernel, String initrd, long memory, String input, int cpus) throws Exception {
         Path serial = Files.createTempFile("jvisor-serial", ".log");
         try {
             // the tier of this test run, with the translator as users run it (hot blocks, background thread)
             EngineOptions tier = EngineOptions.fromSystemProperties().jit() ? EngineOptions.JIT : EngineOptions.INTERPRETER;
             VmConfig cfg = new VmConfig(memory, guestDir().resolve(kernel), List.of(guestDir().resolve(initrd)),
-                    CMDLINE, null, null, true, serial).withEngine(tier);
+                    CMDLINE, null, null, true, serial).withEngine(tier).withCpus(cpus);
             try (VirtualMachine vm = VirtualMachine.create(cfg, new ByteArrayOutputStream(), m -> { })) {
                 var exec = Executors.newSingleThreadExecutor();
                 try {
@@ -116,6 +123,50 @@ class DebianGuestTest {
         assertTrue(out.contains("ALL-DONE"), out);
         assertEquals(0, r.status().status(), r.status().reason());
         assertTrue(r.status().reason().contains("powered off"), r.status().reason());
+    }
+
+    /** The seven workloads with their hardware results on a VM with two vCPUs (translator tier only: the slowest test). */
+    @TestFactory
+    Stream<DynamicTest> kernel686OnTwoVcpusRunsEveryWorkload() {
+        if (!EngineOptions.fromSystemProperties().jit()) {
+            return Stream.of();   // the interpreter tier boots SMP guests in kernelsBringUpEveryVcpu
+        }
+        return Stream.of(DynamicTest.dynamicTest("686 on 2 vCPUs: every workload", () -> {
+            assumeGuest("bzImage", "initrd-bench.gz");
+            Run r = boot("bzImage", "initrd-bench.gz", 256L << 20, null, 2);
+            String out = r.console();
+            for (var e : EXPECTED.entrySet()) {
+                Matcher m = Pattern.compile("BENCH name=" + e.getKey() + " secs=\\S+ result=(\\S+)").matcher(out);
+                assertTrue(m.find(), "no result for " + e.getKey() + "\n" + out);
+                assertEquals(e.getValue(), m.group(1), e.getKey() + " result");
+            }
+            assertTrue(out.contains("ALL-DONE"), out);
+            assertEquals(0, r.status().status(), r.status().reason());
+        }));
+    }
+
+    /**
+     * SMP guests: the kernel brings up every vCPU (INIT/SIPI/SIPI), /proc/cpuinfo lists them,
+     * and N copies of the md5 workload at once all give the hardware result. The translator
+     * tier boots the 686 kernel on 2 and 4 vCPUs and the 686-pae kernel on 2; the
+     * interpreter tier the 686 kernel on 2.
+     */
+    @TestFactory
+    Stream<DynamicTest> kernelsBringUpEveryVcpu() {
+        record Case(String kernel, int cpus) { }
+        List<Case> cases = EngineOptions.fromSystemProperties().jit()
+                ? List.of(new Case("bzImage", 2), new Case("bzImage", 4), new Case("bzImage-pae", 2))
+                : List.of(new Case("bzImage", 2));
+        return cases.stream().map(c -> DynamicTest.dynamicTest(c.kernel() + " on " + c.cpus() + " vCPUs", () -> {
+            assumeGuest(c.kernel(), "initrd-par.gz");
+            Run r = boot(c.kernel(), "initrd-par.gz", 256L << 20, null, c.cpus());
+            String out = r.console();
+            assertTrue(out.contains("CPUS n=" + c.cpus()), "processors in /proc/cpuinfo\n" + out);
+            assertTrue(out.contains("BENCH name=md5par") && out.contains("result=" + EXPECTED.get("md5") + " copies="
+                    + c.cpus()), "parallel md5\n" + out);
+            assertTrue(out.contains("ALL-DONE"), out);
+            assertEquals(0, r.status().status(), r.status().reason());
+        }));
     }
 
     @Test
