@@ -13,7 +13,12 @@
 ;   (e) the I/O APIC's version register says 24 pins; the PIT, on pin 2 (as the MADT's
 ;       interrupt source override says), routed to vector 0x60, interrupts through it;
 ;   (f) a self-IPI in NMI mode is taken with IF = 0 through vector 2; a second one sent from
-;       inside the NMI handler waits for the handler's IRET (NMI blocking), then is taken.
+;       inside the NMI handler waits for the handler's IRET (NMI blocking), then is taken;
+;   (g) x2APIC (SDM 10.12): CPUID.1:ECX.x2APIC is set; its MSRs #GP in xAPIC mode; EXTD
+;       switches to x2APIC mode: MSR 0x802 is the ID, 0x803 the version, a self IPI through
+;       the SELF IPI MSR (0x83F) and one through the 64-bit ICR (0x830) are taken and ended
+;       with the EOI MSR (0x80B); leaving x2APIC for xAPIC directly is #GP, through the
+;       disabled state it works.
 ; All waits are bounded: a timer that never fires fails the test instead of hanging it.
 
 %define TEST_NAME "apic"
@@ -43,6 +48,7 @@ VEC_TIMER     equ 0x40
 VEC_IPI       equ 0x50
 VEC_PIT       equ 0x60
 VEC_SPURIOUS  equ 0xFF
+VEC_X2        equ 0x58
 LVT_MASKED    equ 0x10000
 LVT_PERIODIC  equ 0x20000
 WAIT_LIMIT    equ 2000000               ; hlt rounds before giving up
@@ -183,7 +189,88 @@ test_main:
     CHECK_EQ [nmis], 2, 7, "two NMIs, the second after the first handler's IRET"
     CHECK_EQ [nmi_nested], 0, 7, "no NMI inside the NMI handler"
     OK "NMI with IF = 0, blocked until the handler's IRET"
+
+    ; ---- (g) x2APIC
+    mov eax, 1
+    cpuid
+    test ecx, 1 << 21
+    jnz .has_x2apic
+    FAIL 40, "CPUID.1:ECX.x2APIC is clear"
+.has_x2apic:
+    mov ecx, 0x802
+    EXPECT_FAULT 13, 0, 41, rdmsr
+    mov eax, VEC_X2
+    mov ebx, x2_handler
+    call set_int_gate
+    mov ecx, 0x1B
+    rdmsr
+    or eax, 0x400                        ; EXTD: xAPIC -> x2APIC
+    wrmsr
+    mov ecx, 0x802
+    rdmsr
+    CHECK_EQ eax, 0, 42, "x2APIC ID (MSR 0x802) is 0"
+    mov ecx, 0x803
+    rdmsr
+    and eax, 0x00FF00FF
+    CHECK_EQ eax, 0x00050014, 43, "x2APIC version (MSR 0x803)"
+    mov ecx, 0x83F                       ; SELF IPI
+    mov eax, VEC_X2
+    xor edx, edx
+    sti
+    wrmsr
+    mov ebx, 1
+    call wait_x2
+    mov ecx, 0x830                       ; ICR: fixed, physical, to x2APIC ID 0 in EDX
+    mov eax, 0x4000 | VEC_X2
+    xor edx, edx
+    sti
+    wrmsr
+    mov ebx, 2
+    call wait_x2
+    mov ecx, 0x1B
+    rdmsr
+    and eax, ~0x400                      ; x2APIC -> xAPIC directly
+    EXPECT_FAULT 13, 0, 46, wrmsr
+    mov ecx, 0x1B
+    rdmsr
+    and eax, ~0xC00                      ; x2APIC -> disabled
+    wrmsr
+    or eax, 0x800                        ; disabled -> xAPIC
+    wrmsr
+    rdmsr
+    and eax, 0xFFFFFF00
+    CHECK_EQ eax, APIC | 0x900, 47, "back in xAPIC mode through the disabled state"
+    OK "x2APIC: ID, version, SELF IPI and ICR MSRs, EOI MSR, mode transitions"
     ret
+
+; wait_x2: waits (bounded, IF = 1) until [x2ipis] reaches EBX, then cli
+wait_x2:
+    mov esi, 1000000
+.again:
+    cmp [x2ipis], ebx
+    jae .done
+    pause
+    dec esi
+    jnz .again
+    cli
+    FAIL 44, "an x2APIC IPI was not taken"
+.done:
+    cli
+    ret
+
+x2_handler:
+    push eax
+    push ecx
+    push edx
+    inc dword [x2ipis]
+    mov ecx, 0x80B                       ; EOI
+    xor eax, eax
+    xor edx, edx
+    wrmsr
+    pop edx
+    pop ecx
+    pop eax
+    iretd
 
 ; wait_ticks: sti; hlt until [ticks] reaches EBX (bounded)
 wait_ticks:
@@ -252,6 +339,7 @@ spurious_handler:
 section .data
 ticks:     dd 0
 ipis:      dd 0
+x2ipis:    dd 0
 ipi_isr:   dd 0
 ipi_ppr:   dd 0
 pit_ticks: dd 0

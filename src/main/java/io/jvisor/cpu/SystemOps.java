@@ -472,10 +472,17 @@ public final class SystemOps {
             case MSR_TSC -> c.tscOffset = v - c.tscSource.getAsLong();
             case MSR_BIOS_SIGN -> { }
             case MSR_APIC_BASE -> {
-                if ((v & ~0xfffff0900L) != 0) {
-                    throw Fault.gp0();   // reserved bits (no x2APIC: EXTD is reserved too)
+                if ((v & ~0xfffff0d00L) != 0 || (v & 0x400) != 0 && c.apic == null) {
+                    throw Fault.gp0();   // reserved bits (EXTD too without an APIC)
                 }
-                c.apicBase = (v & 0xfffff0800L) | (c.apicBase & 0x100);   // BSP (bit 8) is read-only
+                boolean en = (v & 0x800) != 0, extd = (v & 0x400) != 0;
+                boolean wasEn = (c.apicBase & 0x800) != 0, wasExtd = (c.apicBase & 0x400) != 0;
+                // SDM 10.12.5 "x2APIC State Transitions": EXTD without EN, x2APIC straight back to
+                // xAPIC, and disabled straight to x2APIC are invalid
+                if (extd && !en || wasExtd && wasEn && en && !extd || !wasEn && extd) {
+                    throw Fault.gp0();
+                }
+                c.apicBase = (v & 0xfffff0c00L) | (c.apicBase & 0x100);   // BSP (bit 8) is read-only
                 if (c.apic != null) {
                     c.apic.baseChanged(c.apicBase);
                 }

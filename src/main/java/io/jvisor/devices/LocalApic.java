@@ -572,6 +572,7 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
     @Override
     public synchronized void baseChanged(long apicBase) {
         hardwareEnabled = (apicBase & 0x800) != 0;
+        setX2apic((apicBase & 0x400) != 0);   // EXTD (the CPU has refused invalid transitions)
         update();
     }
 
