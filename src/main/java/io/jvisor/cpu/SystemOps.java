@@ -416,7 +416,8 @@ public final class SystemOps {
     public static void rdmsr(Cpu c) {
         requireCpl0(c);
         int msr = c.r[Cpu.ECX];
-        if (c.apic != null && (msr >= 0x800 && msr <= 0x8ff || msr == ApicAccess.MSR_TSC_DEADLINE)) {
+        if (c.apic != null && (msr >= 0x800 && msr <= 0x8ff
+                || msr == ApicAccess.MSR_TSC_DEADLINE && (CpuId.APIC_ECX & CpuId.TSC_DEADLINE) != 0)) {
             Long a = c.apic.readMsr(msr);
             if (a == null) {
                 throw Fault.gp0();
@@ -456,7 +457,8 @@ public final class SystemOps {
         requireCpl0(c);
         int msr = c.r[Cpu.ECX];
         long v = (c.r[Cpu.EAX] & 0xffffffffL) | ((long) c.r[Cpu.EDX] << 32);
-        if (c.apic != null && (msr >= 0x800 && msr <= 0x8ff || msr == ApicAccess.MSR_TSC_DEADLINE)) {
+        if (c.apic != null && (msr >= 0x800 && msr <= 0x8ff
+                || msr == ApicAccess.MSR_TSC_DEADLINE && (CpuId.APIC_ECX & CpuId.TSC_DEADLINE) != 0)) {
             if (!c.apic.writeMsr(msr, v)) {
                 throw Fault.gp0();
             }

@@ -588,11 +588,18 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
 
     @Override
     public Long readMsr(int msr) {
-        return isX2apicMsr(msr) ? readX2apicMsr(msr) : null;   // no TSC-deadline MSR until CPUID offers it
+        if (msr == MSR_TSC_DEADLINE) {
+            return tscDeadline();   // 0 unless armed in TSC-deadline mode (SDM 10.5.4.1)
+        }
+        return isX2apicMsr(msr) ? readX2apicMsr(msr) : null;
     }
 
     @Override
     public boolean writeMsr(int msr, long value) {
+        if (msr == MSR_TSC_DEADLINE) {
+            setTscDeadline(value);   // ignored unless the timer is in TSC-deadline mode; 0 disarms
+            return true;
+        }
         boolean ok = isX2apicMsr(msr) && writeX2apicMsr(msr, value);
         sendOutside();
         return ok;
