@@ -2,7 +2,7 @@
 ; (MP) Initialization" and 8.2 "Memory Ordering"; run with 1, 2 or 4 vCPUs).
 ;
 ;   (a) the processors are counted from the ACPI MADT (enabled local APIC entries), as an
-;       operating system does; each application processor is started with INIT, SIPI, SIPI
+;       operating system does, and QEMU's fw_cfg (item 5, at ports 0x510/0x511) agrees; each application processor is started with INIT, SIPI, SIPI
 ;       (broadcast to all excluding self) at a real-mode trampoline at 0x8000, enters
 ;       protected mode, takes a number with LOCK XADD and checks in; every AP's APIC ID
 ;       register and CPUID initial APIC ID agree, and the IDs are 1 .. N-1;
@@ -62,6 +62,17 @@ test_main:
     PRINT "  processors in the MADT: "
     call lib_putdec
     PRINT 10
+    mov dx, 0x510                        ; fw_cfg selector: FW_CFG_NB_CPUS
+    mov ax, 5
+    out dx, ax
+    inc dx
+    in al, dx
+    movzx ebx, al
+    in al, dx
+    shl eax, 8
+    and eax, 0xFF00
+    or ebx, eax
+    CHECK_EQ ebx, [ncpus], 18, "fw_cfg's CPU count equals the MADT's"
 
     mov eax, VEC_PONG
     mov ebx, pong_handler

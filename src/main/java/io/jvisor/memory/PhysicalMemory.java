@@ -14,8 +14,8 @@ import java.util.List;
  * are 36-bit values held in a long; RAM is at most 3.5 GiB so that it fits below the 4 GiB
  * MMIO/ROM hole.
  *
- * <p>RAM is one native {@link MemorySegment} (off the Java heap, zeroed, freed when the VM
- * is no longer reachable), accessed little-endian at any alignment. Being native memory it
+ * <p>RAM is one native {@link MemorySegment} (off the Java heap, zeroed, freed by {@link #close}
+ * or, failing that, once this object is unreachable), accessed little-endian at any alignment. Being native memory it
  * is naturally aligned, so several vCPUs can update it with the processor's own atomic
  * instructions ({@link #compareAndExchange}): the JVM offers compare-and-set only on
  * aligned memory, which a byte array does not promise. The engine's fast paths access RAM
@@ -33,6 +33,9 @@ public final class PhysicalMemory implements AutoCloseable {
     private record Window(long start, long end, MmioHandler handler, byte[] rom) { }
 
     private final MemorySegment ram;
+    /** Frees the RAM (once): on {@link #close}, or by the cleaner if close is never called. */
+    private final java.lang.ref.Cleaner.Cleanable release;
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
     private final long ramSize;
     private final List<Window> windows = new ArrayList<>();
     private Window[] windowArray = new Window[0];
@@ -50,7 +53,10 @@ public final class PhysicalMemory implements AutoCloseable {
             throw new IllegalArgumentException("RAM size must be a multiple of 4 KiB between 4 KiB and 3584 MiB");
         }
         this.ramSize = ramSize;
-        this.ram = Arena.ofAuto().allocate(ramSize, 4096);
+        Arena arena = Arena.ofShared();
+        this.ram = arena.allocate(ramSize, 4096);
+        // freed by close(), or when this object becomes unreachable without one (a test's scratch memory)
+        this.release = CLEANER.register(this, arena::close);
         this.codePages = new byte[(int) (ramSize >>> 12)];
     }
 
@@ -81,7 +87,7 @@ public final class PhysicalMemory implements AutoCloseable {
 
     /** True if RAM at {@code [pa, pa+len)} holds {@code data[off, off+len)}. */
     public boolean ramEquals(long pa, byte[] data, int off, int len) {
-        return ram.asSlice(pa, len).mismatch(MemorySegment.ofArray(data).asSlice(off, len)) < 0;
+        return MemorySegment.mismatch(ram, pa, pa + len, MemorySegment.ofArray(data), off, off + len) < 0;
     }
 
     public void setCodeWriteListener(CodeWriteListener l) {
@@ -355,8 +361,13 @@ public final class PhysicalMemory implements AutoCloseable {
         }
     }
 
-    /** RAM is freed when the VM is no longer reachable (an automatic arena): nothing to release here. */
+    /**
+     * Frees the RAM now (the host gets it back at once; a large guest must not wait for a
+     * garbage collection). Any later access fails with IllegalStateException, never touches
+     * freed memory. Idempotent.
+     */
     @Override
     public void close() {
+        release.clean();
     }
 }

@@ -1,15 +1,18 @@
 package io.jvisor.vm;
 
+import io.jvisor.cpu.CpuId;
 import io.jvisor.devices.AcpiPm;
 import io.jvisor.devices.AcpiTables;
 import io.jvisor.devices.ApicBus;
 import io.jvisor.devices.IoApic;
 import io.jvisor.devices.IrqLine;
 import io.jvisor.devices.LocalApic;
+import io.jvisor.devices.MpTable;
 import io.jvisor.devices.DebugConsole;
 import io.jvisor.devices.DebugExit;
 import io.jvisor.devices.DualPic;
 import io.jvisor.devices.FpuErrorLatch;
+import io.jvisor.devices.FwCfg;
 import io.jvisor.devices.Hpet;
 import io.jvisor.devices.I8042;
 import io.jvisor.devices.PcSpeakerPort;
@@ -36,7 +39,7 @@ import java.util.function.LongSupplier;
  * The PC the guest sees: the 8259 pair, the 8254 with port 0x61, the MC146818 RTC/CMOS,
  * a 16550A on COM1, the i8042 and port 0x92, a PCI host bridge, ACPI tables with the PM
  * block and the reset register, and the test ports (0xe9 debug console, 0xf4 debug exit,
- * 0x80/0x190 POST codes; QEMU's pvpanic at 0x505 when asked for). It owns the wiring of interrupt lines; the VM drives its time.
+ * 0x80/0x190 POST codes; QEMU's pvpanic at 0x505 when asked for, and QEMU's fw_cfg at 0x510). It owns the wiring of interrupt lines; the VM drives its time.
  */
 final class PcPlatform {
     /** What the guest asked the machine to do. */
@@ -75,6 +78,8 @@ final class PcPlatform {
     /** FERR# to IRQ 13, cleared by a write to port 0xF0 (wire the CPU's x87 to it). */
     final FpuErrorLatch fpuError;
     final AcpiTables.Layout acpiLayout;
+    /** QEMU's firmware configuration ports (RAM size, CPU count, command line). */
+    final FwCfg fwCfg;
     /** The devices shared by all vCPUs whose time the VM advances (holding the port bus's lock). */
     private final TimedDevice[] timed;
     private final IoBus io;
@@ -135,7 +140,10 @@ final class PcPlatform {
         if (pvpanic) {
             io.register(PvPanic.PORT, 1, new PvPanic(power::panic));
         }
+        fwCfg = new FwCfg(mem.ramSize(), cpus, null);
+        io.register(FwCfg.SELECTOR_PORT, 2, fwCfg);
         acpiLayout = new AcpiTables(mem.ramSize(), pvpanic, true, cpus).install(mem);
+        new MpTable(cpus, CpuId.SIGNATURE, CpuId.features() | CpuId.APIC).install(mem, MpTable.DEFAULT_ADDRESS);
         timed = new TimedDevice[] {pit, rtc, com1, kbc, acpi, hpet};
     }
 

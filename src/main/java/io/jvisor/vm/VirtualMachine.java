@@ -228,6 +228,9 @@ public final class VirtualMachine implements AutoCloseable {
                 vm.platform.firmwareState(vm.io);
                 BiosDataArea.write(vm.mem);
             }
+            if (kernel != null) {
+                vm.platform.fwCfg.setCommandLine(config.cmdline() == null ? "" : config.cmdline());
+            }
             if (linux) {
                 LinuxLoader.load(vm.mem, vm.cpu, kernel, modules.isEmpty() ? null : modules.get(0).data(),
                         config.cmdline());
