@@ -217,6 +217,10 @@ final class RunCommand implements Callable<Integer> {
         if (!clock.equals("real") && !clock.equals("deterministic")) {
             throw new BadInput("--clock must be 'real' or 'deterministic', not '" + clock + "'");
         }
+        if (clock.equals("deterministic") && cpus > 1) {
+            throw new BadInput("--clock deterministic needs -smp 1: several vCPUs interleave as the host schedules"
+                    + " their threads, so runs cannot repeat exactly");
+        }
         boolean pvpanic = false;
         for (String d : devices) {
             String type = QemuOptions.props(d, "driver").getOrDefault("driver", "");

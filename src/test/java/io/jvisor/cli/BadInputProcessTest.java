@@ -110,6 +110,8 @@ class BadInputProcessTest {
                         "3,sockets=2,cores=2", "-kernel", d + "random.bin"}),
                 Arguments.of("CPU hotplug", "CPU hotplug is not supported", new String[] {"-smp", "2,maxcpus=4",
                         "-kernel", d + "random.bin"}),
+                Arguments.of("deterministic SMP", "needs -smp 1", new String[] {"-smp", "2", "--clock",
+                        "deterministic", "-kernel", d + "random.bin"}),
                 Arguments.of("CPU model", "-cpu host is not available", new String[] {"-cpu", "host"}),
                 Arguments.of("KVM", "software VMM", new String[] {"-accel", "kvm"}),
                 Arguments.of("machine", "-machine q35 is not available", new String[] {"-machine", "q35"}),
