@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * small test kernels): a 16-byte floating pointer structure "_MP_" in the BIOS area, and
  * the configuration table "PCMP" it points at, with a processor entry per vCPU (the BSP
  * flagged), a PCI bus 0 and an ISA bus 1, the I/O APIC, the ISA interrupts on its pins as
- * the MADT's overrides say (IRQ 0 on pin 2, the 8259's ExtINT on pin 0), and LINT0 as
+ * the MADT's overrides say (IRQ 0 on pin 2), and LINT0 as
  * ExtINT and LINT1 as NMI on every local APIC.
  */
 public final class MpTable {
@@ -78,9 +78,8 @@ public final class MpTable {
         le(ioapic, 4, IoApic.DEFAULT_BASE, 4);
         entries.writeBytes(ioapic);
         count++;
-        // the 8259's output on pin 0, the ISA IRQs on their pins (IRQ 0 on pin 2; 2 is the cascade)
-        entries.writeBytes(assignment(3, EXTINT, 0, BUS_ISA, 0, IOAPIC_ID, 0));
-        count++;
+        // the ISA IRQs on their pins (IRQ 0 on pin 2; 2 is the cascade); the 8259 reaches the
+        // CPUs through LINT0 (below), not through an I/O APIC pin, as firmware leaves it
         for (int irq = 0; irq < 16; irq++) {
             if (irq == 2) {
                 continue;

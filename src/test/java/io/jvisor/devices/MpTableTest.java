@@ -69,7 +69,7 @@ class MpTableTest {
             assertEquals(3, processors);
             assertEquals(2, buses);
             assertEquals(1, ioapics);
-            assertEquals(16, ioInts, "ExtINT on pin 0 and the 15 ISA IRQs other than the cascade");
+            assertEquals(15, ioInts, "the 15 ISA IRQs other than the cascade");
             assertEquals(2, localInts, "LINT0 ExtINT, LINT1 NMI");
         }
     }
