@@ -18,7 +18,10 @@
 ;       switches to x2APIC mode: MSR 0x802 is the ID, 0x803 the version, a self IPI through
 ;       the SELF IPI MSR (0x83F) and one through the 64-bit ICR (0x830) are taken and ended
 ;       with the EOI MSR (0x80B); leaving x2APIC for xAPIC directly is #GP, through the
-;       disabled state it works.
+;       disabled state it works;
+;   (h) QEMU's pc-testdev: its scratch port and memory read back; a level-triggered, active
+;       high I/O APIC pin (GSI 14) driven high through port 0x200E interrupts once; the
+;       handler lowers the line before its EOI, and the EOI clears Remote IRR.
 ; All waits are bounded: a timer that never fires fails the test instead of hanging it.
 
 %define TEST_NAME "apic"
@@ -49,6 +52,7 @@ VEC_IPI       equ 0x50
 VEC_PIT       equ 0x60
 VEC_SPURIOUS  equ 0xFF
 VEC_X2        equ 0x58
+VEC_TESTDEV   equ 0x62
 LVT_MASKED    equ 0x10000
 LVT_PERIODIC  equ 0x20000
 WAIT_LIMIT    equ 2000000               ; hlt rounds before giving up
@@ -241,6 +245,46 @@ test_main:
     and eax, 0xFFFFFF00
     CHECK_EQ eax, APIC | 0x900, 47, "back in xAPIC mode through the disabled state"
     OK "x2APIC: ID, version, SELF IPI and ICR MSRs, EOI MSR, mode transitions"
+
+    ; ---- (h) pc-testdev and a level-triggered I/O APIC pin
+    mov dx, 0xE0
+    mov eax, 0x12345678
+    out dx, eax
+    in eax, dx
+    CHECK_EQ eax, 0x12345678, 60, "pc-testdev scratch port reads back (run with -device pc-testdev)"
+    mov dword [0xFF000010], 0xCAFEBABE
+    CHECK_EQ [0xFF000010], 0xCAFEBABE, 61, "pc-testdev memory at 0xFF000000 reads back"
+    mov eax, VEC_TESTDEV
+    mov ebx, testdev_handler
+    call set_int_gate
+    mov dword [IOAPIC_SEL], 0x10 + 2 * 14 + 1
+    mov dword [IOAPIC_WIN], 0               ; destination: APIC 0
+    mov dword [IOAPIC_SEL], 0x10 + 2 * 14
+    mov dword [IOAPIC_WIN], VEC_TESTDEV | (1 << 15)   ; fixed, physical, level, active high, unmasked
+    mov dx, 0x2000 + 14
+    mov al, 1
+    sti
+    out dx, al                              ; the line goes high
+    mov esi, 1000000
+.wait_testdev:
+    cmp dword [testdev_irqs], 1
+    jae .got_testdev
+    pause
+    dec esi
+    jnz .wait_testdev
+.got_testdev:
+    mov ecx, 100000                         ; a level line still high after EOI would interrupt again
+.settle:
+    pause
+    loop .settle
+    cli
+    CHECK_EQ [testdev_irqs], 1, 62, "one interrupt from the level-triggered pin"
+    mov dword [IOAPIC_SEL], 0x10 + 2 * 14
+    mov eax, [IOAPIC_WIN]
+    and eax, 1 << 14
+    CHECK_EQ eax, 0, 63, "Remote IRR cleared by the EOI"
+    mov dword [IOAPIC_WIN], 1 << 16         ; masked again
+    OK "pc-testdev: scratch port and memory; a level-triggered GSI with Remote IRR"
     ret
 
 ; wait_x2: waits (bounded, IF = 1) until [x2ipis] reaches EBX, then cli
@@ -310,6 +354,18 @@ ipi_handler:
     pop eax
     iretd
 
+testdev_handler:
+    push eax
+    push edx
+    mov dx, 0x2000 + 14
+    xor al, al
+    out dx, al                              ; lower the line, then EOI
+    inc dword [testdev_irqs]
+    mov dword [APIC_EOI], 0
+    pop edx
+    pop eax
+    iretd
+
 pit_handler:
     inc dword [pit_ticks]
     mov dword [APIC_EOI], 0
@@ -340,6 +396,7 @@ section .data
 ticks:     dd 0
 ipis:      dd 0
 x2ipis:    dd 0
+testdev_irqs: dd 0
 ipi_isr:   dd 0
 ipi_ppr:   dd 0
 pit_ticks: dd 0

@@ -115,7 +115,8 @@ final class RunCommand implements Callable<Integer> {
     String logItems;
 
     @Option(names = {"--device", "-device"}, paramLabel = "DEV",
-            description = "pvpanic (the guest-panic port 0x505); other devices are not supported yet.")
+            description = "pvpanic (the guest-panic port 0x505) or pc-testdev (QEMU's x86 test device); other devices"
+                    + " are not supported yet.")
     List<String> devices = new ArrayList<>();
 
     @Option(names = "--clock", paramLabel = "real|deterministic",
@@ -221,13 +222,15 @@ final class RunCommand implements Callable<Integer> {
             throw new BadInput("--clock deterministic needs -smp 1: several vCPUs interleave as the host schedules"
                     + " their threads, so runs cannot repeat exactly");
         }
-        boolean pvpanic = false;
+        boolean pvpanic = false, pcTestdev = false;
         for (String d : devices) {
             String type = QemuOptions.props(d, "driver").getOrDefault("driver", "");
             if (type.equals("pvpanic")) {
                 pvpanic = true;
+            } else if (type.equals("pc-testdev")) {
+                pcTestdev = true;
             } else {
-                throw new BadInput("-device " + type + " is not supported yet (available: pvpanic)");
+                throw new BadInput("-device " + type + " is not supported yet (available: pvpanic, pc-testdev)");
             }
         }
         int gdbPort = -1;
@@ -265,7 +268,7 @@ final class RunCommand implements Callable<Integer> {
             default -> null;
         };
         VmConfig cfg = new VmConfig(ram, kernel, initrd, append, bios, debugFile, noReboot, serialFile,
-                clock.equals("deterministic"), tier, name, pvpanic, cpus);
+                clock.equals("deterministic"), tier, name, pvpanic, cpus, pcTestdev);
         Launch launch = new Launch(cfg, stats, log, logFile, serialFile == null && !monitorOnStdio, quiet, monitorTo,
                 startStopped, noShutdown, gdbPort);
         return launch.run();

@@ -16,6 +16,7 @@ import io.jvisor.devices.FwCfg;
 import io.jvisor.devices.Hpet;
 import io.jvisor.devices.I8042;
 import io.jvisor.devices.PcSpeakerPort;
+import io.jvisor.devices.PcTestDev;
 import io.jvisor.devices.PciHostBridge;
 import io.jvisor.devices.Pit8254;
 import io.jvisor.devices.PortA92;
@@ -182,6 +183,15 @@ final class PcPlatform {
                 line.set(high);
             }
         };
+    }
+
+    /** Adds QEMU's x86 test device: its IRQ ports drive the I/O APIC's pins directly (GSIs). */
+    void addPcTestdev(PhysicalMemory mem, IoBus io) {
+        PcTestDev t = new PcTestDev(ioapic::pin);
+        io.register(PcTestDev.IRQ_PORT, PcTestDev.IRQ_LINES, t);
+        io.register(PcTestDev.SCRATCH_PORT, 4, t);
+        io.register(PcTestDev.FLUSH_PAGE_PORT, 4, t);
+        mem.addMmio(PcTestDev.IOMEM_BASE, PcTestDev.IOMEM_LENGTH, t);
     }
 
     /** Brings every shared timed device up to VM time {@code now} (the local APICs are their vCPUs' business). */

@@ -120,6 +120,9 @@ public final class VirtualMachine implements AutoCloseable {
                 c.setA20(enabled);
             }
         }, config.pvpanic(), k -> cpus[k]::tsc, n);
+        if (config.pcTestdev()) {
+            platform.addPcTestdev(mem, io);
+        }
         for (int k = 0; k < n; k++) {
             Cpu c = cpus[k];
             c.interrupts = platform.lapics[k];   // the BSP's: the 8259 pair reaches it through LINT0 (ExtINT)

@@ -22,10 +22,12 @@ import java.util.List;
  * @param name        the VM's name for messages and the monitor (QEMU's -name), or null
  * @param pvpanic     offer QEMU's pvpanic device (I/O port 0x505, ACPI "QEMU0001")
  * @param cpus        vCPUs (1 to {@link #MAX_CPUS}), each run by a host thread of its own
+ * @param pcTestdev   offer QEMU's x86 test device (-device pc-testdev: IRQ ports 0x2000-0x2017,
+ *                    scratch port 0xE0, MMIO scratch at 0xFF000000)
  */
 public record VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
                        boolean noReboot, Path serial, boolean deterministicClock, EngineOptions engine, String name,
-                       boolean pvpanic, int cpus) {
+                       boolean pvpanic, int cpus, boolean pcTestdev) {
     public static final long DEFAULT_MEMORY = 128L << 20;
     /** The most vCPUs a VM may have (as QEMU's -smp on this machine type: APIC IDs and the MADT allow more). */
     public static final int MAX_CPUS = 16;
@@ -34,7 +36,7 @@ public record VmConfig(long memoryBytes, Path kernel, List<Path> modules, String
                     boolean noReboot, Path serial, boolean deterministicClock, EngineOptions engine, String name,
                     boolean pvpanic) {
         this(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock, engine, name,
-                pvpanic, 1);
+                pvpanic, 1, false);
     }
 
     public VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
@@ -52,23 +54,29 @@ public record VmConfig(long memoryBytes, Path kernel, List<Path> modules, String
 
     public VmConfig withEngine(EngineOptions e) {
         return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock, e,
-                name, pvpanic, cpus);
+                name, pvpanic, cpus, pcTestdev);
     }
 
     public VmConfig withName(String n) {
         return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock,
-                engine, n, pvpanic, cpus);
+                engine, n, pvpanic, cpus, pcTestdev);
     }
 
     public VmConfig withPvpanic(boolean on) {
         return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock,
-                engine, name, on, cpus);
+                engine, name, on, cpus, pcTestdev);
     }
 
     /** The same VM with {@code n} vCPUs. */
     public VmConfig withCpus(int n) {
         return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock,
-                engine, name, pvpanic, n);
+                engine, name, pvpanic, n, pcTestdev);
+    }
+
+    /** The same VM with or without QEMU's pc-testdev. */
+    public VmConfig withPcTestdev(boolean on) {
+        return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock,
+                engine, name, pvpanic, cpus, on);
     }
 
     public VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,

@@ -80,8 +80,9 @@ class GuestProgramsTest {
         {
             return DynamicTest.dynamicTest(cpus == 1 ? name : name + " on " + cpus + " vCPUs", () -> {
                 ByteArrayOutputStream console = new ByteArrayOutputStream();
+                // as guests/tests/run-qemu.sh runs QEMU: with its test device (apic.asm drives an I/O APIC pin with it)
                 VmConfig cfg = new VmConfig(64L << 20, OUT.resolve(name + ".elf"), List.of(), "", null, null, true)
-                        .withCpus(cpus);
+                        .withCpus(cpus).withPcTestdev(true);
                 VmExitStatus st;
                 try (VirtualMachine vm = VirtualMachine.create(cfg, console, m -> { })) {
                     st = vm.run();
