@@ -15,7 +15,10 @@
 ;       then the data; seeing a flag without its data is forbidden under x86's total store order;
 ;   (e) store buffering (8.2.3.4): two processors each store to one variable then load the
 ;       other; both loads seeing 0 is allowed with plain moves (reported) and forbidden
-;       with a locked instruction between the store and the load (checked).
+;       with a locked instruction between the store and the load (checked);
+;   (f) cross-modifying code (8.1.3): AP 1 calls a function over and over while the BSP
+;       rewrites the function's immediate and sends AP 1 an IPI (a serialising event); after
+;       it AP 1 returns the new value.
 ; All waits are bounded by the TSC: a processor that never answers fails the test instead
 ; of hanging it.
 
@@ -45,6 +48,7 @@ CMD_COUNT     equ 1
 CMD_MP        equ 2
 CMD_SB_PLAIN  equ 3
 CMD_SB_LOCKED equ 4
+CMD_XMC       equ 5
 
 section .text
 test_main:
@@ -217,7 +221,45 @@ test_main:
     call store_buffering
     CHECK_EQ eax, 0, 14, "store buffering with LOCK OR between store and load: both loads saw 0"
     OK "store buffering: a locked instruction orders the store before the load"
+
+    ; ---- (f) cross-modifying code
+    mov dword [xmc_seen], 0
+    mov dword [xmc_stop], 0
+    mov dword [ap_cmd_for], 1
+    mov eax, CMD_XMC
+    call start_one
+    mov eax, 1
+    mov ebx, xmc_seen
+    call wait_for                        ; AP 1 runs the old code (hot: translated by now)
+    jnc .old_seen
+    FAIL 19, "cross-modifying code: AP 1 did not run the function"
+.old_seen:
+    mov dword [patch_target + 1], 2      ; mov eax, 1 -> mov eax, 2
+    mov dword [APIC_ICR_HI], 1 << 24
+    mov dword [APIC_ICR_LO], 0x00004000 | VEC_WAKE
+    mov eax, 2
+    mov ebx, xmc_seen
+    call wait_for
+    jnc .new_seen
+    FAIL 20, "cross-modifying code: AP 1 kept running the old instruction after an IPI"
+.new_seen:
+    mov dword [xmc_stop], 1
+    call finish_one
+    OK "cross-modifying code: the new instruction runs on the other vCPU"
 .done:
+    ret
+
+; the function the BSP rewrites (B8 imm32: mov eax, imm32)
+patch_target:
+    mov eax, strict dword 1
+    ret
+
+xmc_part:
+.loop:
+    call patch_target
+    mov [xmc_seen], eax
+    cmp dword [xmc_stop], 0
+    je .loop
     ret
 
 ; store_buffering: EAX = CMD_SB_PLAIN or CMD_SB_LOCKED; runs SB_ROUNDS rounds with AP 1;
@@ -383,6 +425,8 @@ do_command:
     je sb_part
     cmp eax, CMD_SB_LOCKED
     je sb_part
+    cmp eax, CMD_XMC
+    je xmc_part
     ret
 
 count_part:
@@ -661,6 +705,8 @@ sb_round:       dd 0
 sb_ap_round:    dd 0
 sb_both0:       dd 0
 sb_plain_both0: dd 0
+xmc_seen:       dd 0
+xmc_stop:       dd 0
 bsp_deadline:   dq 0
 ap_deadline:    dq 0
 boot_gdtr:      dw 0
