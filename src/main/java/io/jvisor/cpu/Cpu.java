@@ -882,7 +882,15 @@ public final class Cpu {
         if (dataWatch) {
             watch(lin, 4, false);
         }
-        int v = physRead(translate(lin, false, cpl == 3), 4);
+        if (lin >>> 12 == apicReadPage && cpl == 0) {
+            exits.inc(ExitReason.MMIO);
+            return apic.mmioRead(lin & 0xfff, 4);   // this vCPU's APIC, through a mapping already walked
+        }
+        long pa = translate(lin, false, cpl == 3);
+        if (cpl == 0 && isApicPage(pa)) {
+            apicReadPage = lin >>> 12;
+        }
+        int v = physRead(pa, 4);
         if (smp) {
             VarHandle.acquireFence();
         }
@@ -968,7 +976,42 @@ public final class Cpu {
         if (dataWatch) {
             watch(lin, 4, true);
         }
-        physWrite(translate(lin, true, cpl == 3), 4, v);
+        if (lin >>> 12 == apicWritePage && cpl == 0) {
+            exits.inc(ExitReason.MMIO);
+            if (smp) {
+                VarHandle.releaseFence();
+            }
+            apic.mmioWrite(lin & 0xfff, 4, v);   // EOI, TPR, ICR: no page walk once the mapping is known
+            return;
+        }
+        long pa = translate(lin, true, cpl == 3);
+        if (cpl == 0 && isApicPage(pa)) {
+            apicWritePage = lin >>> 12;
+        }
+        physWrite(pa, 4, v);
+    }
+
+    /**
+     * The linear pages (at CPL 0) last found to map this vCPU's xAPIC page for reads and for
+     * writes (a write mapping also had its dirty bit set), or -1. The soft TLB holds RAM
+     * only, so without these every APIC access (an EOI per interrupt, TPR, ICR for each IPI)
+     * would walk the page tables. Dropped with the TLB (CR0, CR3, CR4 writes, INVLPG of the
+     * page) and when IA32_APIC_BASE changes.
+     */
+    private int apicReadPage = -1, apicWritePage = -1;
+
+    private boolean isApicPage(long pa) {
+        return apic != null && (pa & ~0xfffL) == (apicBase & 0xf_ffff_f000L) && (apicBase & 0xc00) == 0x800;
+    }
+
+    /** Forgets the APIC page mappings ({@link #apicReadPage}); {@code linPage} -1 for all, else only that page. */
+    public void dropApicMapping(int linPage) {
+        if (linPage == -1 || linPage == apicReadPage) {
+            apicReadPage = -1;
+        }
+        if (linPage == -1 || linPage == apicWritePage) {
+            apicWritePage = -1;
+        }
     }
 
     /**
@@ -977,7 +1020,7 @@ public final class Cpu {
      * address, SDM "Local APIC Location and Relocation"), else the VM's memory map.
      */
     private int physRead(long pa, int size) {
-        if (apic != null && (pa & ~0xfffL) == (apicBase & 0xf_ffff_f000L) && (apicBase & 0xc00) == 0x800) {
+        if (isApicPage(pa)) {
             return apic.mmioRead(pa & 0xfff, size);
         }
         if (smp) {
@@ -990,7 +1033,7 @@ public final class Cpu {
         if (smp) {
             VarHandle.releaseFence();
         }
-        if (apic != null && (pa & ~0xfffL) == (apicBase & 0xf_ffff_f000L) && (apicBase & 0xc00) == 0x800) {
+        if (isApicPage(pa)) {
             apic.mmioWrite(pa & 0xfff, size, v);
             return;
         }
@@ -1256,6 +1299,7 @@ public final class Cpu {
 
     public void flushTlb() {
         tlb.flushAll();
+        dropApicMapping(-1);
         exits.inc(ExitReason.TLB_FLUSH);
     }
 
@@ -1296,6 +1340,7 @@ public final class Cpu {
                 cr3 = v;
                 if ((cr4 & CR4_PGE) != 0) {
                     tlb.flushNonGlobal();
+                    dropApicMapping(-1);
                     exits.inc(ExitReason.TLB_FLUSH);
                 } else {
                     flushTlb();

@@ -257,6 +257,7 @@ public final class SystemOps {
         requireCpl0(c);
         int lin = c.segBase[seg] + off;
         c.tlb.flushPage(lin >>> 12);
+        c.dropApicMapping(lin >>> 12);
         c.exits.inc(ExitReason.TLB_FLUSH);
     }
 
@@ -485,6 +486,7 @@ public final class SystemOps {
                     throw Fault.gp0();
                 }
                 c.apicBase = (v & 0xfffff0c00L) | (c.apicBase & 0x100);   // BSP (bit 8) is read-only
+                c.dropApicMapping(-1);
                 if (c.apic != null) {
                     c.apic.baseChanged(c.apicBase);
                 }
