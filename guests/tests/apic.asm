@@ -77,16 +77,16 @@ test_main:
 
     mov eax, VEC_TIMER
     mov ebx, timer_handler
-    call set_int_gate
+    call lib_set_int_gate
     mov eax, VEC_IPI
     mov ebx, ipi_handler
-    call set_int_gate
+    call lib_set_int_gate
     mov eax, VEC_PIT
     mov ebx, pit_handler
-    call set_int_gate
+    call lib_set_int_gate
     mov eax, VEC_SPURIOUS
     mov ebx, spurious_handler
-    call set_int_gate
+    call lib_set_int_gate
 
     ; ---- (b) the timer
     mov dword [APIC_SVR], 0x100 | VEC_SPURIOUS
@@ -185,7 +185,7 @@ test_main:
     ; ---- (f) NMI
     mov eax, 2
     mov ebx, nmi_handler
-    call set_int_gate
+    call lib_set_int_gate
     cli
     mov dword [APIC_ICR_LO], 0x40000 | 0x400   ; shorthand self, delivery mode NMI
     jmp .nmi_sent
@@ -205,7 +205,7 @@ test_main:
     EXPECT_FAULT 13, 0, 41, rdmsr
     mov eax, VEC_X2
     mov ebx, x2_handler
-    call set_int_gate
+    call lib_set_int_gate
     mov ecx, 0x1B
     rdmsr
     or eax, 0x400                        ; EXTD: xAPIC -> x2APIC
@@ -256,7 +256,7 @@ test_main:
     CHECK_EQ [0xFF000010], 0xCAFEBABE, 61, "pc-testdev memory at 0xFF000000 reads back"
     mov eax, VEC_TESTDEV
     mov ebx, testdev_handler
-    call set_int_gate
+    call lib_set_int_gate
     mov dword [IOAPIC_SEL], 0x10 + 2 * 14 + 1
     mov dword [IOAPIC_WIN], 0               ; destination: APIC 0
     mov dword [IOAPIC_SEL], 0x10 + 2 * 14
@@ -331,12 +331,6 @@ wait_ticks:
 .done:
     cli
     ret
-
-; set_int_gate: EAX = vector, EBX = handler
-set_int_gate:
-    mov ecx, SEL_CODE0
-    mov dl, GATE_INT0
-    jmp lib_set_gate
 
 timer_handler:
     inc dword [ticks]

@@ -80,13 +80,13 @@ test_main:
 
     mov eax, VEC_PONG
     mov ebx, pong_handler
-    call set_int_gate
+    call lib_set_int_gate
     mov eax, VEC_PING
     mov ebx, ping_handler
-    call set_int_gate
+    call lib_set_int_gate
     mov eax, VEC_WAKE
     mov ebx, wake_handler
-    call set_int_gate
+    call lib_set_int_gate
     mov dword [APIC_SVR], 0x1FF          ; APIC on, spurious vector 0xFF
     sgdt [boot_gdtr]
     sidt [boot_idtr]
@@ -558,12 +558,6 @@ count_cpus:
     pop ecx
     pop ebx
     ret
-
-; set_int_gate: EAX = vector, EBX = handler
-set_int_gate:
-    mov ecx, SEL_CODE0
-    mov dl, GATE_INT0
-    jmp lib_set_gate
 
 ping_handler:                            ; on an AP
     push eax
