@@ -90,6 +90,12 @@ final class GdbStub implements AutoCloseable, VmSupervisor.Listener {
         } catch (IOException ignored) {
             // already closed
         }
+        sender.shutdown();   // stop replies already queued still go out
+        try {
+            sender.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         sender.shutdownNow();
     }
 
@@ -105,7 +111,12 @@ final class GdbStub implements AutoCloseable, VmSupervisor.Listener {
     public void ended(VirtualMachine vm, VmExitStatus status, long runNanos) {
         GdbConnection c = client;
         if (c != null && !status.reset()) {
-            send(c, String.format("W%02x", status.status() & 0xff));
+            // sent here and now (not queued): the process may end right after, and the debugger must hear it
+            try {
+                c.packet(String.format("W%02x", status.status() & 0xff));
+            } catch (IOException ignored) {
+                // the debugger went away
+            }
         }
     }
 
