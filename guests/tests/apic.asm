@@ -21,7 +21,10 @@
 ;       disabled state it works;
 ;   (h) QEMU's pc-testdev: its scratch port and memory read back; a level-triggered, active
 ;       high I/O APIC pin (GSI 14) driven high through port 0x200E interrupts once; the
-;       handler lowers the line before its EOI, and the EOI clears Remote IRR.
+;       handler lowers the line before its EOI, and the EOI clears Remote IRR;
+;   (i) directed EOI, when the version register offers it (bit 24): with SVR bit 12 set the
+;       local EOI of a level-triggered vector leaves Remote IRR set (a line still high does
+;       not interrupt again) until the I/O APIC's EOI register is written.
 ; All waits are bounded: a timer that never fires fails the test instead of hanging it.
 
 %define TEST_NAME "apic"
@@ -46,6 +49,7 @@ APIC_TMR_CUR  equ APIC + 0x390
 APIC_TMR_DIV  equ APIC + 0x3E0
 IOAPIC_SEL    equ 0xFEC00000
 IOAPIC_WIN    equ 0xFEC00010
+IOAPIC_EOI    equ 0xFEC00040
 
 VEC_TIMER     equ 0x40
 VEC_IPI       equ 0x50
@@ -285,7 +289,78 @@ test_main:
     CHECK_EQ eax, 0, 63, "Remote IRR cleared by the EOI"
     mov dword [IOAPIC_WIN], 1 << 16         ; masked again
     OK "pc-testdev: scratch port and memory; a level-triggered GSI with Remote IRR"
+
+    ; ---- (i) directed EOI (SDM 10.8.5: EOI-broadcast suppression)
+    mov eax, [APIC_VER]
+    test eax, 1 << 24
+    jnz .directed
+    OK "directed EOI not offered (version bit 24 clear): skipped"
     ret
+.directed:
+    or dword [APIC_SVR], 0x1000             ; suppress the EOI broadcast
+    mov eax, VEC_TESTDEV
+    mov ebx, directed_handler
+    call lib_set_int_gate
+    mov dword [IOAPIC_SEL], 0x10 + 2 * 14
+    mov dword [IOAPIC_WIN], VEC_TESTDEV | (1 << 15)   ; level, unmasked
+    mov dx, 0x2000 + 14
+    mov al, 1
+    sti
+    out dx, al                              ; the line goes high and stays high
+    mov ebx, 1
+    call wait_directed
+    mov dword [IOAPIC_SEL], 0x10 + 2 * 14
+    mov eax, [IOAPIC_WIN]
+    and eax, 1 << 14
+    CHECK_EQ eax, 1 << 14, 64, "Remote IRR still set after the local APIC's EOI"
+    CHECK_EQ [directed_irqs], 1, 65, "a line still high does not interrupt again without the broadcast"
+    mov dword [IOAPIC_EOI], VEC_TESTDEV     ; the I/O APIC's EOI register: the high line interrupts again
+    mov ebx, 2
+    call wait_directed                      ; the handler lowers the line this time
+    CHECK_EQ [directed_irqs], 2, 66, "the I/O APIC's EOI register re-delivers an asserted line"
+    mov dword [IOAPIC_EOI], VEC_TESTDEV
+    mov dword [IOAPIC_SEL], 0x10 + 2 * 14
+    mov eax, [IOAPIC_WIN]
+    and eax, 1 << 14
+    CHECK_EQ eax, 0, 67, "the I/O APIC's EOI register clears Remote IRR"
+    mov dword [IOAPIC_WIN], 1 << 16         ; masked again
+    and dword [APIC_SVR], ~0x1000
+    OK "directed EOI: SVR bit 12 keeps Remote IRR until the I/O APIC's EOI register"
+    ret
+
+; wait_directed: sti; waits (bounded) until [directed_irqs] reaches EBX, lets a little
+; time pass for an interrupt that should not come, then cli
+wait_directed:
+    sti
+    mov esi, 1000000
+.again:
+    cmp [directed_irqs], ebx
+    jae .settle
+    pause
+    dec esi
+    jnz .again
+.settle:
+    mov ecx, 100000
+.spin:
+    pause
+    loop .spin
+    cli
+    ret
+
+directed_handler:
+    push eax
+    push edx
+    inc dword [directed_irqs]
+    cmp dword [directed_irqs], 2
+    jb .eoi
+    mov dx, 0x2000 + 14
+    xor al, al
+    out dx, al                              ; the second time: lower the line
+.eoi:
+    mov dword [APIC_EOI], 0                 ; retires the vector here; no broadcast
+    pop edx
+    pop eax
+    iretd
 
 ; wait_x2: waits (bounded, IF = 1) until [x2ipis] reaches EBX, then cli
 wait_x2:
@@ -391,6 +466,7 @@ ticks:     dd 0
 ipis:      dd 0
 x2ipis:    dd 0
 testdev_irqs: dd 0
+directed_irqs: dd 0
 ipi_isr:   dd 0
 ipi_ppr:   dd 0
 pit_ticks: dd 0

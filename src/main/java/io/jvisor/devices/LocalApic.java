@@ -22,14 +22,18 @@ import java.util.function.LongSupplier;
  * vCPU ({@link #takeNmi}, {@link #takeInit}, {@link #takeSipi}).
  *
  * <p>Thread safety: every entry point is synchronized (other vCPUs send IPIs, the I/O APIC
- * raises interrupts from device code); {@link #hasInterrupt()} reads a volatile summary so
- * that the vCPU's per-block check takes no lock.
+ * raises interrupts from device code) except two: {@link #hasInterrupt()} reads a volatile
+ * summary so that the vCPU's per-block check takes no lock, and {@link #writeTpr} stores the
+ * volatile TPR and takes the lock only when the store can change what is deliverable.
  */
 public final class LocalApic implements MmioHandler, InterruptSource, TimedDevice, io.jvisor.cpu.ApicAccess {
     public static final long DEFAULT_BASE = 0xfee0_0000L;
     public static final long BUS_HZ = 1_000_000_000L;
-    /** Version 0x14 (an integrated APIC), 6 LVT entries (max LVT index 5). */
-    public static final int VERSION = 0x0005_0014;
+    /**
+     * Version 0x14 (an integrated APIC), 6 LVT entries (max LVT index 5), and bit 24: EOI
+     * broadcast suppression (directed EOI) can be turned on through SVR bit 12.
+     */
+    public static final int VERSION = 0x0105_0014;
 
     // register offsets (xAPIC MMIO; the x2APIC MSR is 0x800 + offset / 16)
     public static final int ID = 0x20, VER = 0x30, TPR = 0x80, APR = 0x90, PPR = 0xa0, EOI = 0xb0, RRD = 0xc0,
@@ -42,6 +46,8 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
     public static final int LVT_LEVEL = 1 << 15;
     public static final int DELIVERY_PENDING = 1 << 12;
     public static final int SVR_ENABLED = 1 << 8;
+    /** SVR bit 12: a level-triggered vector's EOI is not broadcast; software ends it at the I/O APIC. */
+    public static final int SVR_SUPPRESS_EOI_BROADCAST = 1 << 12;
     /** Delivery modes (bits 10:8 of an LVT entry or the ICR). */
     public static final int MODE_FIXED = 0, MODE_LOWEST = 1, MODE_SMI = 2, MODE_NMI = 4, MODE_INIT = 5,
             MODE_SIPI = 6, MODE_EXTINT = 7;
@@ -65,7 +71,11 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
     private final int index;
 
     private int id;
-    private int tpr;
+    /**
+     * Task priority. Volatile: its own vCPU stores it without the lock ({@link #writeTpr});
+     * everything else reads it under the lock.
+     */
+    private volatile int tpr;
     private int ldr;
     private int dfr = 0xffff_ffff;
     private int svr = 0xff;
@@ -83,7 +93,8 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
     private long timerStart;
     /** The TSC value at which the TSC-deadline timer fires, or 0 when disarmed. */
     private long tscDeadline;
-    private boolean x2apic;
+    /** x2APIC mode (volatile: the TPR fast path reads it without the lock). */
+    private volatile boolean x2apic;
 
     private boolean nmiPending;
     private boolean initPending;
@@ -179,7 +190,7 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
         x2apic = on;
     }
 
-    public synchronized boolean x2apic() {
+    public boolean x2apic() {
         return x2apic;
     }
 
@@ -199,6 +210,10 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
     public void write(long offset, int size, int value) {
         if ((offset & 0xf) != 0 || size != 4) {
             return;   // registers are 32-bit, 16-byte aligned; other accesses are undefined: ignored
+        }
+        if (offset == TPR) {
+            writeTpr(value);
+            return;
         }
         synchronized (this) {
             writeRegister((int) offset & 0xff0, value);
@@ -269,6 +284,24 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
             case TIMER_DIVIDE -> timerDivide;
             default -> 0;
         };
+    }
+
+    /**
+     * A TPR write by this APIC's own vCPU (seed challenge 8: guests write it constantly):
+     * a plain store, and an interrupt check only when the priority class went down, the
+     * one way a pending interrupt can become deliverable. Raising it takes the lock only
+     * when an interrupt was about to be taken, so that the CPU does not acknowledge a vector
+     * the new TPR blocks; a raise racing an arriving interrupt can still leave the CPU to
+     * acknowledge the spurious vector, which hardware allows too (SDM "Spurious Interrupt").
+     */
+    public void writeTpr(int value) {
+        int old = tpr;
+        tpr = value & 0xff;
+        if ((value & 0xf0) < (old & 0xf0) || interruptReady) {
+            synchronized (this) {
+                update();
+            }
+        }
     }
 
     private void writeRegister(int reg, int v) {
@@ -549,7 +582,7 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
             return;
         }
         setBit(isr, v, false);
-        if (bit(tmr, v)) {
+        if (bit(tmr, v) && (svr & SVR_SUPPRESS_EOI_BROADCAST) == 0) {
             outEoi = v;   // a level-triggered interrupt: the I/O APIC may raise it again (sent after the lock)
         }
     }
@@ -596,6 +629,10 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
 
     @Override
     public boolean writeMsr(int msr, long value) {
+        if (msr == 0x800 + (TPR >> 4) && x2apic()) {
+            writeTpr((int) value);
+            return true;
+        }
         if (msr == MSR_TSC_DEADLINE) {
             setTscDeadline(value);   // ignored unless the timer is in TSC-deadline mode; 0 disarms
             return true;

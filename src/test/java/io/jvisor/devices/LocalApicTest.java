@@ -34,7 +34,7 @@ class LocalApicTest {
     void stateAfterReset() {
         LocalApic a = apic(3);
         assertEquals(3 << 24, reg(a, ID));
-        assertEquals(0x0005_0014, reg(a, VER));
+        assertEquals(0x0105_0014, reg(a, VER), "integrated APIC, 6 LVT entries, EOI-broadcast suppression");
         assertEquals(0xff, reg(a, SVR));
         assertEquals(0xffff_ffff, reg(a, DFR));
         for (int r : new int[] {LVT_TIMER, LVT_THERMAL, LVT_PMC, LVT_LINT0, LVT_LINT1, LVT_ERROR}) {
@@ -90,6 +90,48 @@ class LocalApicTest {
         a.acknowledge();
         a.write(EOI, 4, 0);
         assertEquals(List.of(0x51), eois);
+    }
+
+    @Test
+    void directedEoiSuppressesTheBroadcast() {
+        LocalApic a = apic(0);
+        a.write(SVR, 4, 0x11ff);
+        assertEquals(0x11ff, reg(a, SVR), "SVR bit 12 is writable when the version offers it");
+        List<Integer> eois = new ArrayList<>();
+        a.setEoiBroadcast(eois::add);
+        a.accept(0x51, true);
+        assertEquals(0x51, a.acknowledge());
+        a.write(EOI, 4, 0);
+        assertEquals(0, reg(a, ISR + 0x20), "the EOI still retires the vector locally");
+        assertEquals(List.of(), eois, "but does not reach the I/O APIC");
+    }
+
+    @Test
+    void raisingTprOverAPendingInterruptWithdrawsIt() {
+        LocalApic a = enabled(0);
+        a.write(TPR, 4, 0x10);
+        a.accept(0x45, false);
+        assertTrue(a.hasInterrupt());
+        a.write(TPR, 4, 0x50);
+        assertFalse(a.hasInterrupt(), "the CPU must not acknowledge a vector the new TPR blocks");
+        a.write(TPR, 4, 0x5f);
+        assertFalse(a.hasInterrupt(), "same class");
+        assertEquals(0x5f, reg(a, TPR));
+        a.write(TPR, 4, 0x3f);
+        assertTrue(a.hasInterrupt(), "lowering TPR checks for interrupts");
+        assertEquals(0x45, a.acknowledge());
+    }
+
+    @Test
+    void x2apicTprMsrIsTheSameRegister() {
+        LocalApic a = enabled(0);
+        a.baseChanged(0xfee0_0000L | 0xc00);
+        a.accept(0x45, false);
+        assertTrue(a.writeMsr(0x808, 0x60));
+        assertFalse(a.hasInterrupt());
+        assertEquals(0x60L, a.readMsr(0x808));
+        assertTrue(a.writeMsr(0x808, 0));
+        assertTrue(a.hasInterrupt());
     }
 
     @Test
