@@ -115,7 +115,7 @@ final class RunCommand implements Callable<Integer> {
     String logItems;
 
     @Option(names = {"--device", "-device"}, paramLabel = "DEV",
-            description = "pvpanic (the guest-panic port 0x505) or pc-testdev (QEMU's x86 test device); other devices"
+            description = "pvpanic (the guest-panic port 0x505), pc-testdev (QEMU's x86 test device) or pci-testdev (QEMU's PCI test device); other devices"
                     + " are not supported yet.")
     List<String> devices = new ArrayList<>();
 
@@ -222,15 +222,18 @@ final class RunCommand implements Callable<Integer> {
             throw new BadInput("--clock deterministic needs -smp 1: several vCPUs interleave as the host schedules"
                     + " their threads, so runs cannot repeat exactly");
         }
-        boolean pvpanic = false, pcTestdev = false;
+        boolean pvpanic = false, pcTestdev = false, pciTestdev = false;
         for (String d : devices) {
             String type = QemuOptions.props(d, "driver").getOrDefault("driver", "");
             if (type.equals("pvpanic")) {
                 pvpanic = true;
             } else if (type.equals("pc-testdev")) {
                 pcTestdev = true;
+            } else if (type.equals("pci-testdev")) {
+                pciTestdev = true;
             } else {
-                throw new BadInput("-device " + type + " is not supported yet (available: pvpanic, pc-testdev)");
+                throw new BadInput("-device " + type + " is not supported yet (available: pvpanic, pc-testdev,"
+                        + " pci-testdev)");
             }
         }
         int gdbPort = -1;
@@ -268,7 +271,7 @@ final class RunCommand implements Callable<Integer> {
             default -> null;
         };
         VmConfig cfg = new VmConfig(ram, kernel, initrd, append, bios, debugFile, noReboot, serialFile,
-                clock.equals("deterministic"), tier, name, pvpanic, cpus, pcTestdev);
+                clock.equals("deterministic"), tier, name, pvpanic, cpus, pcTestdev, pciTestdev);
         Launch launch = new Launch(cfg, stats, log, logFile, serialFile == null && !monitorOnStdio, quiet, monitorTo,
                 startStopped, noShutdown, gdbPort);
         return launch.run();

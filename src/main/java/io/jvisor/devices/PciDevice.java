@@ -1,5 +1,10 @@
 package io.jvisor.devices;
 
+import io.jvisor.memory.IoBus;
+import io.jvisor.memory.IoDevice;
+import io.jvisor.memory.MmioHandler;
+import io.jvisor.memory.PhysicalMemory;
+
 import java.util.Arrays;
 import java.util.HexFormat;
 
@@ -67,6 +72,13 @@ public abstract class PciDevice {
     private final byte[] writable = new byte[CONFIG_SIZE];
     private final byte[] clearable = new byte[CONFIG_SIZE];
     private final BarType[] barTypes = new BarType[6];
+    private final long[] barSizes = new long[6];
+    /** What answers behind each BAR: an {@link MmioHandler} for memory, an {@link IoDevice} for I/O. */
+    private final Object[] barHandlers = new Object[6];
+    /** Where each BAR is decoded now, or -1. */
+    private final long[] barMapped = {-1, -1, -1, -1, -1, -1};
+    private PhysicalMemory memorySpace;
+    private IoBus ioSpace;
 
     /**
      * A function with the given identity. {@code classCode} is base class, sub-class and
@@ -134,6 +146,9 @@ public abstract class PciDevice {
             int old = config[o] & 0xff;
             int nv = ((old & ~w) | (b & w)) & ~(b & c);
             config[o] = (byte) nv;
+        }
+        if ((offset & 0xff) < BAR0 + 24 && (offset & 0xff) + size > COMMAND) {
+            remapBars();   // the command register's decode bits or a BAR moved
         }
         configWritten(offset & 0xff, size, value);
     }
@@ -212,6 +227,80 @@ public abstract class PciDevice {
             }
         }
         barTypes[index] = type;
+        barSizes[index] = size;
+    }
+
+    /** Says what answers behind memory BAR {@code index} once the guest maps it. */
+    protected final void setBarHandler(int index, MmioHandler handler) {
+        if (barTypes[index] == null || barTypes[index] == BarType.IO) {
+            throw new IllegalArgumentException("BAR " + index + " is not a memory BAR");
+        }
+        barHandlers[index] = handler;
+    }
+
+    /** Says what answers behind I/O BAR {@code index} once the guest maps it. */
+    protected final void setBarHandler(int index, IoDevice handler) {
+        if (barTypes[index] != BarType.IO) {
+            throw new IllegalArgumentException("BAR " + index + " is not an I/O BAR");
+        }
+        barHandlers[index] = handler;
+    }
+
+    /**
+     * Connects the function's BARs to the machine's address spaces: from now on a BAR is
+     * decoded at the address the guest programs while the command register enables its
+     * space, as on a PCI bus.
+     */
+    public final void attach(PhysicalMemory memory, IoBus io) {
+        this.memorySpace = memory;
+        this.ioSpace = io;
+        remapBars();
+    }
+
+    /**
+     * Firmware's work for a machine booted without a BIOS: puts BAR {@code index} at
+     * {@code address} and turns on decoding of its space.
+     */
+    public final void assignBar(int index, long address) {
+        int off = BAR0 + 4 * index;
+        int type = readConfig(off, 4) & (barTypes[index] == BarType.IO ? 0x3 : 0xf);
+        setConfig32(off, (int) address | type);
+        if (barTypes[index].is64()) {
+            setConfig32(off + 4, (int) (address >>> 32));
+        }
+        int command = readConfig(COMMAND, 2) | (barTypes[index] == BarType.IO ? COMMAND_IO : COMMAND_MEMORY);
+        setConfig16(COMMAND, command);
+        remapBars();
+    }
+
+    /** Where BAR {@code index} is decoded now, or -1 (disabled, unprogrammed or in conflict). */
+    public final long barMapping(int index) {
+        return barMapped[index];
+    }
+
+    private void remapBars() {
+        if (memorySpace == null) {
+            return;
+        }
+        for (int i = 0; i < 6; i++) {
+            if (barHandlers[i] == null) {
+                continue;
+            }
+            boolean io = barTypes[i] == BarType.IO;
+            long at = barAddress(i);
+            boolean decode = (io ? ioEnabled() : memoryEnabled()) && at != 0;
+            long want = decode ? at : -1;
+            if (want == barMapped[i]) {
+                continue;
+            }
+            boolean placed;
+            if (io) {
+                placed = ioSpace.move((IoDevice) barHandlers[i], (int) want, want < 0 ? 0 : (int) barSizes[i]);
+            } else {
+                placed = memorySpace.moveMmio((MmioHandler) barHandlers[i], want, want < 0 ? 0 : barSizes[i]);
+            }
+            barMapped[i] = placed ? want : -1;
+        }
     }
 
     /** The BAR's type, or null if {@code index} is not a declared BAR (or is a 64-bit BAR's high half). */
@@ -281,5 +370,6 @@ public abstract class PciDevice {
     public void restoreConfig(ConfigState s) {
         byte[] b = s.bytes();
         System.arraycopy(b, 0, config, 0, CONFIG_SIZE);
+        remapBars();
     }
 }

@@ -20,13 +20,38 @@ public final class IoBus {
         this.log = log;
     }
 
-    public void register(int first, int count, IoDevice device) {
+    public synchronized void register(int first, int count, IoDevice device) {
         for (int p = first; p < first + count; p++) {
             if (ports[p] != null) {
                 throw new IllegalStateException(String.format("port 0x%x already claimed", p));
             }
             ports[p] = device;
         }
+    }
+
+    /**
+     * Moves {@code device}'s ports to [first, first+count), or releases them when count is 0:
+     * a PCI I/O BAR the guest programs. Ports another device holds are not taken (the device
+     * is then unmapped) and false is returned.
+     */
+    public synchronized boolean move(IoDevice device, int first, int count) {
+        for (int p = 0; p < ports.length; p++) {
+            if (ports[p] == device) {
+                ports[p] = null;
+            }
+        }
+        if (count <= 0 || first < 0 || first + count > ports.length) {
+            return false;
+        }
+        for (int p = first; p < first + count; p++) {
+            if (ports[p] != null) {
+                return false;
+            }
+        }
+        for (int p = first; p < first + count; p++) {
+            ports[p] = device;
+        }
+        return true;
     }
 
     public synchronized int in(int port, int size) {

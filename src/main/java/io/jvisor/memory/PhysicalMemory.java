@@ -38,7 +38,8 @@ public final class PhysicalMemory implements AutoCloseable {
     private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
     private final long ramSize;
     private final List<Window> windows = new ArrayList<>();
-    private Window[] windowArray = new Window[0];
+    /** The windows as an array (volatile: vCPU threads read it; a PCI BAR move replaces it). */
+    private volatile Window[] windowArray = new Window[0];
     /** One flag per RAM page: set while decoded code from that page is cached. */
     private final byte[] codePages;
     private CodeWriteListener codeWriteListener = page -> { };
@@ -104,14 +105,39 @@ public final class PhysicalMemory implements AutoCloseable {
         addWindow(new Window(start, start + image.length, null, image.clone()));
     }
 
-    private void addWindow(Window w) {
-        for (Window o : windows) {
-            if (w.start < o.end && o.start < w.end) {
-                throw new IllegalArgumentException(String.format("window %x-%x overlaps %x-%x", w.start, w.end, o.start, o.end));
-            }
+    private synchronized void addWindow(Window w) {
+        Window o = overlapping(w.start, w.end);
+        if (o != null) {
+            throw new IllegalArgumentException(String.format("window %x-%x overlaps %x-%x", w.start, w.end, o.start, o.end));
         }
         windows.add(w);
         windowArray = windows.toArray(new Window[0]);
+    }
+
+    private Window overlapping(long start, long end) {
+        for (Window o : windows) {
+            if (start < o.end && o.start < end) {
+                return o;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Moves {@code handler}'s window to [start, start+length), or unmaps it when length is 0:
+     * a PCI memory BAR the guest programs. A place over RAM or over another window is not
+     * taken (the device is then unmapped, as a BAR in conflict decodes nothing useful on a
+     * PC) and false is returned. RAM is never shadowed, so the soft TLBs need no flush.
+     */
+    public synchronized boolean moveMmio(MmioHandler handler, long start, long length) {
+        windows.removeIf(w -> w.handler == handler);
+        boolean placed = false;
+        if (length > 0 && start >= ramSize && start + length <= 0x1_0000_0000L && overlapping(start, start + length) == null) {
+            windows.add(new Window(start, start + length, handler, null));
+            placed = true;
+        }
+        windowArray = windows.toArray(new Window[0]);
+        return placed;
     }
 
     private Window window(long pa) {
@@ -148,6 +174,12 @@ public final class PhysicalMemory implements AutoCloseable {
         if (pa >= 0 && pa + 1 < ramSize && !inWindowFast(pa) && (pa & 0xfff) != 0xfff) {
             return ram.get(U16, pa) & 0xffff;
         }
+        if ((pa & 3) != 3) {
+            Window w = window(pa);
+            if (w != null && w.handler != null && pa + 2 <= w.end) {
+                return w.handler.read(pa - w.start, 2) & 0xffff;   // a device sees a word access whole
+            }
+        }
         return read8(pa) | read8(pa + 1) << 8;
     }
 
@@ -182,6 +214,13 @@ public final class PhysicalMemory implements AutoCloseable {
             noteWrite(pa);
             ram.set(U16, pa, (short) v);
             return;
+        }
+        if ((pa & 3) != 3) {
+            Window w = window(pa);
+            if (w != null && w.handler != null && pa + 2 <= w.end) {
+                w.handler.write(pa - w.start, 2, v & 0xffff);
+                return;
+            }
         }
         write8(pa, v);
         write8(pa + 1, v >>> 8);

@@ -18,6 +18,7 @@ import io.jvisor.devices.I8042;
 import io.jvisor.devices.PcSpeakerPort;
 import io.jvisor.devices.PcTestDev;
 import io.jvisor.devices.PciHostBridge;
+import io.jvisor.devices.PciTestDev;
 import io.jvisor.devices.Pit8254;
 import io.jvisor.devices.PortA92;
 import io.jvisor.devices.PostCodes;
@@ -193,6 +194,22 @@ final class PcPlatform {
         io.register(PcTestDev.FLUSH_PAGE_PORT, 4, t);
         mem.addMmio(PcTestDev.IOMEM_BASE, PcTestDev.IOMEM_LENGTH, t);
     }
+
+    /**
+     * QEMU's pci-testdev at 00:03.0, its BARs placed as firmware would place them (memory at
+     * the top of the PCI hole, I/O at 0xC000, where SeaBIOS starts) and decoding enabled;
+     * the guest may move them.
+     */
+    void addPciTestdev(PhysicalMemory mem, IoBus io) {
+        PciTestDev t = new PciTestDev();
+        pci.plug(3, 0, t);
+        t.attach(mem, io);
+        t.assignBar(0, AcpiTables.PCI_HOLE_END + 1 - PciTestDev.MEM_SIZE);
+        t.assignBar(1, PCI_IO_BASE);
+    }
+
+    /** Where firmware starts assigning PCI I/O BARs. */
+    static final int PCI_IO_BASE = 0xc000;
 
     /** Brings every shared timed device up to VM time {@code now} (the local APICs are their vCPUs' business). */
     void advance(long now) {

@@ -123,6 +123,9 @@ public final class VirtualMachine implements AutoCloseable {
         if (config.pcTestdev()) {
             platform.addPcTestdev(mem, io);
         }
+        if (config.pciTestdev()) {
+            platform.addPciTestdev(mem, io);
+        }
         for (int k = 0; k < n; k++) {
             Cpu c = cpus[k];
             c.interrupts = platform.lapics[k];   // the BSP's: the 8259 pair reaches it through LINT0 (ExtINT)

@@ -24,10 +24,11 @@ import java.util.List;
  * @param cpus        vCPUs (1 to {@link #MAX_CPUS}), each run by a host thread of its own
  * @param pcTestdev   offer QEMU's x86 test device (-device pc-testdev: IRQ ports 0x2000-0x2017,
  *                    scratch port 0xE0, MMIO scratch at 0xFF000000)
+ * @param pciTestdev  offer QEMU's PCI test device (-device pci-testdev, 1b36:0005) at 00:03.0
  */
 public record VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
                        boolean noReboot, Path serial, boolean deterministicClock, EngineOptions engine, String name,
-                       boolean pvpanic, int cpus, boolean pcTestdev) {
+                       boolean pvpanic, int cpus, boolean pcTestdev, boolean pciTestdev) {
     public static final long DEFAULT_MEMORY = 128L << 20;
     /** The most vCPUs a VM may have (as QEMU's -smp on this machine type: APIC IDs and the MADT allow more). */
     public static final int MAX_CPUS = 16;
@@ -36,7 +37,7 @@ public record VmConfig(long memoryBytes, Path kernel, List<Path> modules, String
                     boolean noReboot, Path serial, boolean deterministicClock, EngineOptions engine, String name,
                     boolean pvpanic) {
         this(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock, engine, name,
-                pvpanic, 1, false);
+                pvpanic, 1, false, false);
     }
 
     public VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,
@@ -54,29 +55,35 @@ public record VmConfig(long memoryBytes, Path kernel, List<Path> modules, String
 
     public VmConfig withEngine(EngineOptions e) {
         return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock, e,
-                name, pvpanic, cpus, pcTestdev);
+                name, pvpanic, cpus, pcTestdev, pciTestdev);
     }
 
     public VmConfig withName(String n) {
         return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock,
-                engine, n, pvpanic, cpus, pcTestdev);
+                engine, n, pvpanic, cpus, pcTestdev, pciTestdev);
     }
 
     public VmConfig withPvpanic(boolean on) {
         return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock,
-                engine, name, on, cpus, pcTestdev);
+                engine, name, on, cpus, pcTestdev, pciTestdev);
     }
 
     /** The same VM with {@code n} vCPUs. */
     public VmConfig withCpus(int n) {
         return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock,
-                engine, name, pvpanic, n, pcTestdev);
+                engine, name, pvpanic, n, pcTestdev, pciTestdev);
     }
 
     /** The same VM with or without QEMU's pc-testdev. */
     public VmConfig withPcTestdev(boolean on) {
         return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock,
-                engine, name, pvpanic, cpus, on);
+                engine, name, pvpanic, cpus, on, pciTestdev);
+    }
+
+    /** The same VM with or without QEMU's pci-testdev. */
+    public VmConfig withPciTestdev(boolean on) {
+        return new VmConfig(memoryBytes, kernel, modules, cmdline, bios, debugcon, noReboot, serial, deterministicClock,
+                engine, name, pvpanic, cpus, pcTestdev, on);
     }
 
     public VmConfig(long memoryBytes, Path kernel, List<Path> modules, String cmdline, Path bios, Path debugcon,

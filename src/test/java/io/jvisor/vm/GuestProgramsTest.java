@@ -82,7 +82,7 @@ class GuestProgramsTest {
                 ByteArrayOutputStream console = new ByteArrayOutputStream();
                 // as guests/tests/run-qemu.sh runs QEMU: with its test device (apic.asm drives an I/O APIC pin with it)
                 VmConfig cfg = new VmConfig(64L << 20, OUT.resolve(name + ".elf"), List.of(), "", null, null, true)
-                        .withCpus(cpus).withPcTestdev(true);
+                        .withCpus(cpus).withPcTestdev(true).withPciTestdev(true);
                 VmExitStatus st;
                 try (VirtualMachine vm = VirtualMachine.create(cfg, console, m -> { })) {
                     st = vm.run();
