@@ -6,6 +6,9 @@
 ;   (b) enabled through the spurious-vector register; a one-shot timer (divide by 1) counts
 ;       down while masked (two reads of the current count decrease); reloaded unmasked, it
 ;       interrupts once at vector 0x40 and leaves the count at 0; a periodic timer interrupts again and again until masked;
+;   (b2) when CPUID offers it, the TSC-deadline mode: IA32_TSC_DEADLINE fires at its deadline
+;       (written after MFENCE; LFENCE as Linux does) and then reads 0, a past deadline fires at once,
+;       0 disarms, the initial and current count registers read 0;
 ;   (c) a self-IPI (ICR shorthand "self") at vector 0x50 while TPR = 0x50 stays pending in
 ;       IRR; lowering TPR to 0x40 delivers it at once; in its handler ISR holds 0x50 and PPR
 ;       is 0x50; after EOI, ISR is clear;
@@ -59,6 +62,8 @@ VEC_X2        equ 0x58
 VEC_TESTDEV   equ 0x62
 LVT_MASKED    equ 0x10000
 LVT_PERIODIC  equ 0x20000
+LVT_TSC_DEADLINE equ 0x40000
+MSR_TSC_DEADLINE equ 0x6E0
 WAIT_LIMIT    equ 2000000               ; hlt rounds before giving up
 
 section .text
@@ -128,6 +133,69 @@ test_main:
     call wait_ticks
     mov dword [APIC_LVT_TMR], LVT_MASKED | LVT_PERIODIC | VEC_TIMER
     OK "periodic timer: interrupts again and again until masked"
+
+    ; ---- (b2) TSC-deadline mode (SDM 10.5.4.1), when CPUID.1:ECX bit 24 offers it
+    mov eax, 1
+    cpuid
+    test ecx, 1 << 24
+    jnz .deadline
+    OK "TSC-deadline timer not offered (CPUID.1:ECX bit 24 clear): skipped"
+    jmp .deadline_done
+.deadline:
+    mov dword [APIC_LVT_TMR], LVT_TSC_DEADLINE | VEC_TIMER
+    mov ecx, MSR_TSC_DEADLINE
+    rdmsr
+    CHECK_EQ eax, 0, 70, "IA32_TSC_DEADLINE reads 0 while disarmed"
+    mov dword [APIC_TMR_INIT], 1000
+    CHECK_EQ [APIC_TMR_INIT], 0, 71, "the initial count is ignored in TSC-deadline mode"
+    CHECK_EQ [APIC_TMR_CUR], 0, 71, "the current count reads 0 in TSC-deadline mode"
+    mov esi, [ticks]
+    rdtsc
+    add eax, 2000000                        ; 2 ms ahead
+    adc edx, 0
+    mov ecx, MSR_TSC_DEADLINE
+    mfence                                  ; as Linux fences the write (weak_wrmsr_fence)
+    lfence
+    wrmsr
+    mov edi, eax
+    rdmsr
+    CHECK_EQ eax, edi, 72, "IA32_TSC_DEADLINE reads back while armed"
+    lea ebx, [esi + 1]
+    call wait_ticks
+    mov ecx, MSR_TSC_DEADLINE
+    rdmsr
+    or eax, edx
+    CHECK_EQ eax, 0, 73, "IA32_TSC_DEADLINE reads 0 once the timer fired"
+    mov esi, [ticks]
+    mov eax, 1                              ; long past: fires at once
+    xor edx, edx
+    wrmsr
+    lea ebx, [esi + 1]
+    call wait_ticks
+    mov esi, [ticks]
+    rdtsc
+    add eax, 2000000
+    adc edx, 0
+    mov ecx, MSR_TSC_DEADLINE
+    wrmsr
+    xor eax, eax                            ; 0 disarms
+    xor edx, edx
+    wrmsr
+    sti
+    rdtsc
+    mov edi, eax
+.deadline_spin:
+    pause
+    rdtsc
+    sub eax, edi
+    cmp eax, 10000000                       ; 10 ms: well past the cancelled deadline
+    jb .deadline_spin
+    cli
+    CHECK_EQ [ticks], esi, 74, "a deadline disarmed with 0 does not fire"
+    mov dword [APIC_LVT_TMR], LVT_MASKED | VEC_TIMER
+    sfence
+    OK "TSC-deadline timer: fires at its deadline or at once if past, 0 disarms, counts read 0"
+.deadline_done:
 
     ; ---- (c) TPR and a self-IPI
     cli

@@ -15,7 +15,7 @@
 ;       then the data; seeing a flag without its data is forbidden under x86's total store order;
 ;   (e) store buffering (8.2.3.4): two processors each store to one variable then load the
 ;       other; both loads seeing 0 is allowed with plain moves (reported) and forbidden
-;       with a locked instruction between the store and the load (checked);
+;       with a locked instruction or an MFENCE between the store and the load (checked);
 ;   (f) cross-modifying code (8.1.3): AP 1 calls a function over and over while the BSP
 ;       rewrites the function's immediate and sends AP 1 an IPI (a serialising event); after
 ;       it AP 1 returns the new value.
@@ -49,6 +49,7 @@ CMD_MP        equ 2
 CMD_SB_PLAIN  equ 3
 CMD_SB_LOCKED equ 4
 CMD_XMC       equ 5
+CMD_SB_MFENCE equ 6
 
 section .text
 test_main:
@@ -220,7 +221,10 @@ test_main:
     mov eax, CMD_SB_LOCKED
     call store_buffering
     CHECK_EQ eax, 0, 14, "store buffering with LOCK OR between store and load: both loads saw 0"
-    OK "store buffering: a locked instruction orders the store before the load"
+    mov eax, CMD_SB_MFENCE
+    call store_buffering
+    CHECK_EQ eax, 0, 21, "store buffering with MFENCE between store and load: both loads saw 0"
+    OK "store buffering: a locked instruction or MFENCE orders the store before the load"
 
     ; ---- (f) cross-modifying code
     mov dword [xmc_seen], 0
@@ -284,8 +288,12 @@ store_buffering:
     mov [sb_round], edx                  ; go
     mov dword [sb_x], 1
     cmp esi, CMD_SB_LOCKED
-    jne .plain
+    jne .no_lock
     lock or dword [esp], 0
+.no_lock:
+    cmp esi, CMD_SB_MFENCE
+    jne .plain
+    mfence
 .plain:
     mov ebx, [sb_y]
     mov edi, bsp_deadline
@@ -425,6 +433,8 @@ do_command:
     je sb_part
     cmp eax, CMD_SB_LOCKED
     je sb_part
+    cmp eax, CMD_SB_MFENCE
+    je sb_part
     cmp eax, CMD_XMC
     je xmc_part
     ret
@@ -494,8 +504,12 @@ sb_part:
 .run:
     mov dword [sb_y], 1
     cmp esi, CMD_SB_LOCKED
-    jne .plain
+    jne .no_lock
     lock or dword [esp], 0
+.no_lock:
+    cmp esi, CMD_SB_MFENCE
+    jne .plain
+    mfence
 .plain:
     mov eax, [sb_x]
     mov [sb_r_ap], eax

@@ -97,6 +97,18 @@ public final class Cpu {
      */
     public boolean smp;
     public boolean halted;
+
+    /**
+     * LFENCE, SFENCE, MFENCE (SDM 8.2.5). On several vCPUs a full fence: x86 lets a load pass
+     * an earlier store, MFENCE forbids it, and the plain loads and stores here are ordered only
+     * by acquire/release fences. LFENCE and SFENCE order no more than TSO already does, but a
+     * full fence is never wrong. On one vCPU there is nothing to order.
+     */
+    public void fence() {
+        if (smp) {
+            VarHandle.fullFence();
+        }
+    }
     /** Set while an NMI handler runs: further NMIs wait for its IRET (SDM 6.7.1). */
     public boolean nmiBlocked;
     /** Set by sti (when IF was clear), mov ss and pop ss: no interrupt before the next instruction ends. */

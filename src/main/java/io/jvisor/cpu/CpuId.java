@@ -3,8 +3,8 @@ package io.jvisor.cpu;
 /**
  * CPUID (SDM Vol. 2): describes exactly what jvisor implements: an i686 (family 6) with
  * FPU, PSE, TSC, MSR, PAE, CX8, SEP, MTRR (read/write of the registers, no effect on
- * caching), PGE, CMOV, PAT and FXSR, and APIC and x2APIC when the machine gives the CPU an APIC. No VME,
- * no MMX/SSE.
+ * caching), PGE, CMOV, PAT and FXSR, and APIC, x2APIC and the TSC-deadline timer when the
+ * machine gives the CPU an APIC. No VME, no MMX/SSE (but the SSE2 fences, see {@link #APIC_ECX}).
  */
 public final class CpuId {
     private CpuId() { }
@@ -12,13 +12,14 @@ public final class CpuId {
     public static final int FPU = 1, PSE = 1 << 3, TSC = 1 << 4, MSR = 1 << 5, PAE = 1 << 6, CX8 = 1 << 8,
             APIC = 1 << 9, SEP = 1 << 11, MTRR = 1 << 12, PGE = 1 << 13, CMOV = 1 << 15, PAT = 1 << 16, FXSR = 1 << 24;
     /**
-     * Leaf 1 ECX: x2APIC mode (with an APIC; 32-bit Linux does not use it). The APIC timer's
-     * TSC-deadline mode (bit 24) is modelled but not reported: Linux follows every
-     * IA32_TSC_DEADLINE set-up with an MFENCE, an SSE2 instruction this CPU does not have yet.
+     * Leaf 1 ECX: x2APIC mode (with an APIC; 32-bit Linux does not use it) and the APIC
+     * timer's TSC-deadline mode (IA32_TSC_DEADLINE). Linux fences every IA32_TSC_DEADLINE
+     * write with MFENCE; LFENCE: the fences are implemented ahead of SSE2 (which every CPU
+     * with this timer mode has), though SSE2 itself is not reported yet.
      */
     public static final int X2APIC = 1 << 21, TSC_DEADLINE = 1 << 24;
     /** The leaf 1 ECX bits reported with an APIC. */
-    public static final int APIC_ECX = X2APIC;
+    public static final int APIC_ECX = X2APIC | TSC_DEADLINE;
     /** Feature flags of leaf 1 EDX. FXSR is set only while fxsave/fxrstor are implemented (see X87). */
     public static int features() {
         int f = FPU | PSE | TSC | MSR | PAE | CX8 | SEP | MTRR | PGE | CMOV | PAT;

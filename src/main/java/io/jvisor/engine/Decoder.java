@@ -133,7 +133,7 @@ final class Decoder {
             }
             default -> { }
         }
-        if ((entry & MEM_ONLY) != 0 && i.mod == 3) {
+        if ((entry & MEM_ONLY) != 0 && i.mod == 3 || (entry & REG_ONLY) != 0 && i.mod != 3) {
             i.op = Op.UD;
             i.endsBlock = true;
         }

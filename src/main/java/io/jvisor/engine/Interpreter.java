@@ -218,6 +218,7 @@ final class Interpreter {
         final int size = i.size;
         switch (i.op) {
             case Op.NOP, Op.NOP_E -> { }
+            case Op.FENCE -> c.fence();
             case Op.ALU -> {
                 if (i.sub == Alu.CMP) {
                     Alu.sub(c, size, operand(i, i.dst, size), operand(i, i.src, size));

@@ -23,6 +23,8 @@ final class Op {
             INVD = 92, WBINVD = 93, MOV_R_CR = 94, MOV_CR_R = 95, MOV_R_DR = 96, MOV_DR_R = 97, WRMSR = 98,
             RDTSC = 99, RDMSR = 100, SYSENTER = 101, SYSEXIT = 102, CMOV = 103, SETCC = 104, CPUID = 105,
             BT = 106, SHLD = 107, SHRD = 108, CMPXCHG = 109, MOVZX = 110, MOVSX = 111, BSF = 112, BSR = 113,
-            XADD = 114, CMPXCHG8B = 115, BSWAP = 116, FXSAVE = 117, FXRSTOR = 118, NOP_E = 119, RDPMC = 120;
-    static final int COUNT = 121;
+            XADD = 114, CMPXCHG8B = 115, BSWAP = 116, FXSAVE = 117, FXRSTOR = 118, NOP_E = 119, RDPMC = 120,
+            /** LFENCE, MFENCE, SFENCE (sub-operation: ModRM.reg 5, 6, 7). */
+            FENCE = 121;
+    static final int COUNT = 122;
 }

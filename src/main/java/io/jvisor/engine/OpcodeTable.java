@@ -16,7 +16,9 @@ final class OpcodeTable {
     static final long MODRM = 1L << 16, BYTE = 1L << 17, GROUP = 1L << 22, LOCKABLE = 1L << 23, MEM_ONLY = 1L << 24,
             END = 1L << 25, FORCE_REG = 1L << 26,
     /** The register operand is the opcode's low three bits (SDM "+rb/+rw/+rd"), not ModRM.reg. */
-            REG_IN_OPCODE = 1L << 27;
+            REG_IN_OPCODE = 1L << 27,
+    /** Only the register form (ModRM.mod = 3) exists; the memory form is #UD (here). */
+            REG_ONLY = 1L << 28;
     static final int IMM_SHIFT = 18, DST_SHIFT = 32, SRC_SHIFT = 36, SRC2_SHIFT = 40;
     /**
      * Immediate forms: none, byte, sign-extended byte, word, operand size sign-extended to 32
@@ -289,7 +291,10 @@ final class OpcodeTable {
         set(0x1ab, BT, io.jvisor.cpu.BitOps.BTS, MODRM | LOCKABLE | E_G);
         set(0x1ac, SHRD, 0, MODRM | IB | forms(Operand.E, Operand.G, Operand.IMM));
         set(0x1ad, SHRD, 0, MODRM | forms(Operand.E, Operand.G, Operand.CL));
-        group(0x1ae, 0, e(FXSAVE, 0, MEM_ONLY), e(FXRSTOR, 0, MEM_ONLY), ud, ud, ud, ud, ud, ud);
+        // 0F AE: FXSAVE/FXRSTOR with memory; LFENCE/MFENCE/SFENCE in register form (their
+        // memory forms, XRSTOR/XSAVEOPT/CLFLUSH, are not offered)
+        group(0x1ae, 0, e(FXSAVE, 0, MEM_ONLY), e(FXRSTOR, 0, MEM_ONLY), ud, ud, ud,
+                e(FENCE, 5, REG_ONLY), e(FENCE, 6, REG_ONLY), e(FENCE, 7, REG_ONLY));
         set(0x1af, IMUL2, 0, MODRM | forms(Operand.G, Operand.E, Operand.G));
         set(0x1b0, CMPXCHG, 0, MODRM | BYTE | LOCKABLE | E_G);
         set(0x1b1, CMPXCHG, 0, MODRM | LOCKABLE | E_G);
