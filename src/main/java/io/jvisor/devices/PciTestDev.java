@@ -66,8 +66,14 @@ public final class PciTestDev extends PciDevice {
         });
     }
 
-    private static String name(int t) {
-        return (t < TESTS.length ? "mmio-" : "portio-") + TESTS[t % TESTS.length];
+    /** Each test's name, as the header holds it (without the NUL). */
+    private static final byte[][] NAMES = new byte[2 * TESTS.length][];
+
+    static {
+        for (int t = 0; t < NAMES.length; t++) {
+            NAMES[t] = ((t < TESTS.length ? "mmio-" : "portio-") + TESTS[t % TESTS.length])
+                    .getBytes(StandardCharsets.US_ASCII);
+        }
     }
 
     private static int offset(int t) {
@@ -101,7 +107,7 @@ public final class PciTestDev extends PciDevice {
         if (current < 0) {
             return 0;
         }
-        byte[] name = name(current).getBytes(StandardCharsets.US_ASCII);
+        byte[] name = NAMES[current];
         if (offset < 0 || offset + size >= HEADER + name.length + 1) {
             return 0;
         }
