@@ -112,6 +112,17 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
     private boolean hardwareEnabled = true;
     /** Runs when this APIC gets something for its vCPU (to wake it from hlt). */
     private Runnable wake = () -> { };
+    /** The vCPU's performance counters, whose overflow raises LVT PMC; none until {@link #setPerfMonitor}. */
+    private PerfMonitor perf;
+
+    /** The vCPU's performance counters as the APIC sees them (read on the vCPU's own thread). */
+    public interface PerfMonitor {
+        /** True if a counter with its interrupt enabled has wrapped since the last call. */
+        boolean pollOverflow();
+
+        /** The TSC value at which a cycle counter with its interrupt enabled next wraps, or Long.MAX_VALUE. */
+        long nextCycleOverflow();
+    }
 
     /**
      * @param index this vCPU's number: the APIC ID after reset
@@ -138,6 +149,10 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
 
     public void setWake(Runnable r) {
         wake = r;
+    }
+
+    public synchronized void setPerfMonitor(PerfMonitor p) {
+        perf = p;
     }
 
     /** Power-on / INIT state (SDM "Local APIC State After Power-Up or Reset"), ID kept as the vCPU number. */
@@ -746,6 +761,10 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
 
     @Override
     public synchronized void advance(long now) {
+        if (perf != null && perf.pollOverflow() && (lvt[I_PMC] & LVT_MASKED) == 0) {
+            localInterrupt(I_PMC);
+            lvt[I_PMC] |= LVT_MASKED;   // SDM 18.x: a PMI masks the LVT PMC entry; the handler unmasks it
+        }
         switch (timerMode()) {
             case TIMER_TSC_DEADLINE -> {
                 if (tscDeadline != 0 && Long.compareUnsigned(tsc.getAsLong(), tscDeadline) >= 0) {
@@ -775,6 +794,17 @@ public final class LocalApic implements MmioHandler, InterruptSource, TimedDevic
 
     @Override
     public synchronized long nextDeadline() {
+        long pmc = Long.MAX_VALUE;
+        if (perf != null && (lvt[I_PMC] & LVT_MASKED) == 0) {
+            long at = perf.nextCycleOverflow();
+            if (at != Long.MAX_VALUE) {
+                pmc = clock.nanos() + Math.max(0, at - tsc.getAsLong());   // a 1 GHz TSC: cycles are nanoseconds
+            }
+        }
+        return Math.min(pmc, timerDeadline());
+    }
+
+    private long timerDeadline() {
         switch (timerMode()) {
             case TIMER_TSC_DEADLINE -> {
                 if (tscDeadline == 0) {

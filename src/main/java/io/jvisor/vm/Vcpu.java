@@ -36,6 +36,17 @@ final class Vcpu {
         this.cpu = cpu;
         this.engine = engine;
         this.lapic = lapic;
+        lapic.setPerfMonitor(new LocalApic.PerfMonitor() {
+            @Override
+            public boolean pollOverflow() {
+                return cpu.pmu.pollOverflow(cpu);
+            }
+
+            @Override
+            public long nextCycleOverflow() {
+                return cpu.pmu.nextCycleOverflow();
+            }
+        });
         if (index != 0) {
             cpu.apicBase &= ~0x100L;   // IA32_APIC_BASE.BSP is set on the bootstrap processor only
             waitingForSipi = true;

@@ -35,6 +35,21 @@ class PerfCountersTest {
     }
 
     @Test
+    void reprogrammingAStoppedCounterKeepsItsValue() {
+        try (PhysicalMemory mem = new PhysicalMemory(4L << 20)) {
+            Cpu c = new Cpu(mem, new IoBus());
+            PerfCounters p = c.pmu;
+            c.instructions = 5_000_000;
+            p.write(c, PERFEVTSEL0, 0);   // no event, stopped: as Linux leaves a counter between uses
+            p.write(c, PERFCTR0, -1000);
+            p.write(c, PERFEVTSEL0, ENABLE | EVENT_INST_RETIRED);
+            assertEquals(0xff_ffff_fc18L, p.read(c, PERFCTR0), "counting starts from the value written");
+            c.instructions += 10;
+            assertEquals(0xff_ffff_fc22L, p.read(c, PERFCTR0));
+        }
+    }
+
+    @Test
     void rdpmcReadsTheCounters() {
         try (PhysicalMemory mem = new PhysicalMemory(4L << 20)) {
             Cpu c = new Cpu(mem, new IoBus());
@@ -43,6 +58,44 @@ class PerfCountersTest {
             SystemOps.rdpmc(c);
             assertEquals(0x1234_5678, c.r[Cpu.EAX]);
             assertEquals(0, c.r[Cpu.EDX]);
+        }
+    }
+
+    @Test
+    void overflowWithIntSetIsReportedOnceAtTheWrap() {
+        try (PhysicalMemory mem = new PhysicalMemory(4L << 20)) {
+            Cpu c = new Cpu(mem, new IoBus());
+            PerfCounters p = c.pmu;
+            p.write(c, PERFCTR0, -100);
+            p.write(c, PERFEVTSEL0, ENABLE | INT | EVENT_INST_RETIRED);
+            c.instructions += 99;
+            assertFalse(p.pollOverflow(c), "one short of the wrap");
+            c.instructions += 1;
+            assertTrue(p.pollOverflow(c), "the counter wrapped past 2^40");
+            assertEquals(0, p.read(c, PERFCTR0));
+            c.instructions += 50;
+            assertFalse(p.pollOverflow(c), "reported once");
+            // without INT the wrap is silent
+            p.write(c, PERFEVTSEL0, ENABLE | EVENT_INST_RETIRED);
+            p.write(c, PERFCTR0, -10);
+            c.instructions += 20;
+            assertFalse(p.pollOverflow(c));
+            assertEquals(Long.MAX_VALUE, p.nextCycleOverflow());
+        }
+    }
+
+    @Test
+    void aCycleCounterSaysWhenItWraps() {
+        try (PhysicalMemory mem = new PhysicalMemory(4L << 20)) {
+            Cpu c = new Cpu(mem, new IoBus());
+            long[] tsc = {5000};
+            c.tscSource = () -> tsc[0];
+            PerfCounters p = c.pmu;
+            p.write(c, PERFEVTSEL0, ENABLE | INT | EVENT_CPU_CLK_UNHALTED);
+            p.write(c, PERFCTR0, -2000);   // rewriting the counter re-aims the wrap
+            assertEquals(c.tsc() + 2000, p.nextCycleOverflow());
+            tsc[0] += 2000;
+            assertTrue(p.pollOverflow(c));
         }
     }
 }

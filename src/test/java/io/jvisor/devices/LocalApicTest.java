@@ -311,4 +311,53 @@ class LocalApicTest {
         assertTrue(a.writeMsr(0x830, 5L << 32 | 0x71)); // ICR to itself by ID, no bus
         assertEquals(0x71, a.acknowledge());
     }
+
+    /** A stand-in for the vCPU's counters: an overflow is reported when the test says so. */
+    static final class Overflows implements PerfMonitor {
+        boolean wrapped;
+        long cycleWrap = Long.MAX_VALUE;
+
+        @Override
+        public boolean pollOverflow() {
+            boolean w = wrapped;
+            wrapped = false;
+            return w;
+        }
+
+        @Override
+        public long nextCycleOverflow() {
+            return cycleWrap;
+        }
+    }
+
+    @Test
+    void counterOverflowRaisesLvtPmcAndMasksIt() {
+        LocalApic a = enabled(0);
+        Overflows o = new Overflows();
+        a.setPerfMonitor(o);
+        a.write(LVT_PMC, 4, MODE_NMI << 8);   // as Linux's perf driver programs it
+        o.wrapped = true;
+        a.advance(now);
+        assertTrue(a.takeNmi(), "the overflow is an NMI");
+        assertEquals(MODE_NMI << 8 | LVT_MASKED, reg(a, LVT_PMC), "delivery masks the entry");
+        o.wrapped = true;
+        a.advance(now);
+        assertFalse(a.takeNmi(), "masked: the next overflow is lost");
+        a.write(LVT_PMC, 4, 0x68);
+        o.wrapped = true;
+        a.advance(now);
+        assertEquals(0x68, a.acknowledge(), "fixed mode: the LVT's vector");
+    }
+
+    @Test
+    void aCycleCounterWrapIsATimerDeadline() {
+        LocalApic a = enabled(0);
+        Overflows o = new Overflows();
+        a.setPerfMonitor(o);
+        now = 1000;
+        o.cycleWrap = 1500;   // the TSC here is VM time
+        assertEquals(Long.MAX_VALUE, a.nextDeadline(), "LVT PMC masked: no deadline");
+        a.write(LVT_PMC, 4, MODE_NMI << 8);
+        assertEquals(1500, a.nextDeadline());
+    }
 }
