@@ -457,8 +457,18 @@ public final class Cpu {
         refreshAlignmentCheck();
     }
 
+    /**
+     * Set by an IRET or task switch that loaded RF: that instruction's completion keeps it,
+     * so the next instruction's breakpoint is ignored once (SDM 17.3.1.1).
+     */
+    public boolean keepResumeFlag;
+
     /** RF is cleared when an instruction completes (SDM 17.3.1.1); the engine calls this between blocks. */
     public void clearResumeFlag() {
+        if (keepResumeFlag) {
+            keepResumeFlag = false;
+            return;
+        }
         eflagsBase &= ~Flags.RF;
     }
 

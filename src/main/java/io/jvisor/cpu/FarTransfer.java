@@ -292,11 +292,7 @@ public final class FarTransfer {
         Segmentation.loadCache(c, Cpu.CS, sel, d);
         c.setCpl(rpl);
         Segmentation.loadCache(c, Cpu.SS, ssSel, sd);
-        if (o32) {
-            c.r[Cpu.ESP] = newEsp;
-        } else {
-            c.setSp(newEsp);
-        }
+        c.setSp(newEsp);   // the new SS's B bit sizes the load: a 16-bit stack keeps ESP's upper half (espfix)
         c.setSp(c.sp() + imm);
         c.eip = off;
         Segmentation.nullInaccessible(c);
@@ -324,6 +320,7 @@ public final class FarTransfer {
         c.nmiBlocked = false;   // SDM 6.7.1: an NMI handler's IRET ends NMI blocking (even one that faults)
         boolean wasOff = !c.interruptsEnabled();
         iretTransfer(c, o32, next);
+        c.keepResumeFlag = (c.getEflags() & Flags.RF) != 0;   // SDM 17.3.1.1: IRET is exempt from clearing RF
         if (wasOff && c.interruptsEnabled()) {
             c.exits.inc(ExitReason.IF_TOGGLE);
         }
@@ -419,11 +416,7 @@ public final class FarTransfer {
         loadIretFlags(c, fl, o32, oldCpl);
         c.setCpl(rpl);
         Segmentation.loadCache(c, Cpu.SS, ssSel, sd);
-        if (o32) {
-            c.r[Cpu.ESP] = newEsp;
-        } else {
-            c.setSp(newEsp);
-        }
+        c.setSp(newEsp);   // the new SS's B bit sizes the load: a 16-bit stack keeps ESP's upper half (espfix)
         c.eip = off;
         Segmentation.nullInaccessible(c);
     }

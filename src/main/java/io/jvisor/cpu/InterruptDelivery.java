@@ -154,6 +154,7 @@ public final class InterruptDelivery {
             clear |= Flags.IF;
         }
         c.setEflags(c.getEflags() & ~clear);
+        c.keepResumeFlag = false;
         c.eip = target;
     }
 
@@ -186,6 +187,9 @@ public final class InterruptDelivery {
                                     boolean fault) {
         int faultEip = c.eip;
         int cls = kind == EXCEPTION ? faultClass(vector) : BENIGN;
+        if (vector == Fault.DB && kind == EXCEPTION) {
+            c.dr[7] &= ~SystemOps.DR7_GD;   // SDM 17.2.4: entering the #DB handler clears GD
+        }
         if (kind == EXCEPTION) {
             c.exits.inc(ExitReason.EXCEPTION);
         }
@@ -245,5 +249,6 @@ public final class InterruptDelivery {
         c.loadSegmentReal(Cpu.CS, cs);
         c.eip = ip;
         c.setEflags(c.getEflags() & ~(Flags.IF | Flags.TF | Flags.AC | Flags.RF));
+        c.keepResumeFlag = false;
     }
 }

@@ -30,11 +30,18 @@ public final class StackOps {
         c.setSp(nsp);
     }
 
-    /** POP Sreg: the segment load checks come before ESP moves; POP SS opens an interrupt shadow. */
+    /**
+     * POP Sreg: the segment load checks come before ESP moves; POP SS opens an interrupt
+     * shadow. The pop moves SP or ESP by the stack size in force before the instruction,
+     * even when the SS it loads has another B bit (SDM POP: the stack pointer is incremented
+     * after the load, as sized by the old stack).
+     */
     public static void popSeg(Cpu c, int sreg, int size) {
         int sel = c.peek(size, 0) & 0xffff;
+        boolean wide = c.stack32;
         Segmentation.load(c, sreg, sel);
-        c.setSp(c.sp() + size);
+        int esp = c.r[Cpu.ESP];
+        c.r[Cpu.ESP] = wide ? esp + size : (esp & 0xffff0000) | ((esp + size) & 0xffff);
         if (sreg == Cpu.SS) {
             c.interruptShadow = true;
             c.movSsShadow = true;
@@ -95,13 +102,19 @@ public final class StackOps {
         c.setSp(c.sp() + 8 * size);
     }
 
-    /** ENTER imm16, imm8 (SDM ENTER pseudocode): the nesting level is taken modulo 32. */
+    /**
+     * ENTER imm16, imm8 (SDM ENTER pseudocode): the nesting level is taken modulo 32. The
+     * frame pointer is the whole ESP after EBP is pushed, its upper half kept on a 16-bit
+     * stack (as hardware does; the SDM's pseudocode says SP). Before EBP and ESP change, the
+     * final stack top is probed for a write of the operand size, so an unwritable one
+     * faults with nothing changed but the pushed slots.
+     */
     public static void enter(Cpu c, int size, int alloc, int level) {
         level &= 31;
         int oldEsp = c.r[Cpu.ESP], oldEbp = c.r[Cpu.EBP];
         try {
             c.push(size, c.reg(Cpu.EBP, size));
-            int frame = c.sp();
+            int frame = c.r[Cpu.ESP];
             if (level > 0) {
                 int bp = c.stack32 ? c.r[Cpu.EBP] : c.r[Cpu.EBP] & 0xffff;
                 for (int k = 1; k < level; k++) {
@@ -113,11 +126,11 @@ public final class StackOps {
                 }
                 c.push(size, frame);
             }
-            // the new stack top must be writable (P6 probes it) before EBP changes
             int nsp = c.sp() - alloc;
             if (!c.stack32) {
                 nsp &= 0xffff;
             }
+            c.rmwAddr(Cpu.SS, nsp, size);   // the new stack top must be writable before EBP changes
             c.setReg(Cpu.EBP, size, frame);
             c.setSp(nsp);
         } catch (Fault f) {

@@ -45,6 +45,7 @@ public final class StringOps {
         }
         if (op == INS || op == OUTS) {
             SystemOps.checkIo(c, c.r[Cpu.EDX] & 0xffff, size);
+            SystemOps.ioBreakpoints(c, c.r[Cpu.EDX] & 0xffff, size);
         }
         if (rep == REP_NONE) {
             once(c, op, size, a32, seg);

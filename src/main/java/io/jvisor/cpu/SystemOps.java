@@ -51,14 +51,41 @@ public final class SystemOps {
         }
     }
 
+    /**
+     * I/O breakpoints (SDM 17.2.4, 17.2.5): with CR4.DE set, an enabled DRn with R/W = 10
+     * whose LEN-aligned port range overlaps the access sets DR6.Bn, and #DB is a trap
+     * delivered once the instruction completes. Call after the permission check.
+     */
+    private static final int[] BREAKPOINT_LENGTH = {1, 2, 8, 4};   // DR7 LEN 00, 01, 10, 11
+
+    public static void ioBreakpoints(Cpu c, int port, int size) {
+        int dr7 = c.dr[7];
+        if ((dr7 & 0xff) == 0 || (c.cr4 & Cpu.CR4_DE) == 0) {
+            return;
+        }
+        for (int k = 0; k < 4; k++) {
+            if ((dr7 & (3 << (2 * k))) == 0 || ((dr7 >>> (16 + 4 * k)) & 3) != 2) {
+                continue;
+            }
+            int len = BREAKPOINT_LENGTH[(dr7 >>> (18 + 4 * k)) & 3];
+            int start = c.dr[k] & 0xffff & ~(len - 1);
+            if (port < start + len && start < port + size) {
+                c.dr[6] |= 1 << k;
+                c.pendingDebugTrap = true;
+            }
+        }
+    }
+
     public static int in(Cpu c, int port, int size) {
         checkIo(c, port, size);
+        ioBreakpoints(c, port & 0xffff, size);
         c.exits.inc(ExitReason.IO_PORT);
         return c.io.in(port & 0xffff, size);
     }
 
     public static void out(Cpu c, int port, int size, int v) {
         checkIo(c, port, size);
+        ioBreakpoints(c, port & 0xffff, size);
         c.exits.inc(ExitReason.IO_PORT);
         c.io.out(port & 0xffff, size, v);
     }
@@ -273,17 +300,34 @@ public final class SystemOps {
         c.writeCr(n, v);
     }
 
-    /** MOV r32, DRn: CPL 0 only, then the DR4/DR5 rule of {@link #debugRegister}. */
+    /** MOV r32, DRn: CPL 0 only, the DR4/DR5 rule of {@link #debugRegister}, general detect. */
     public static int movFromDr(Cpu c, int n) {
         requireCpl0(c);
-        return c.dr[debugRegister(c, n)];
+        int r = debugRegister(c, n);
+        generalDetect(c);
+        return c.dr[r];
     }
 
-    /** MOV DRn, r32: CPL 0 only, then the DR4/DR5 rule of {@link #debugRegister}. */
+    /** MOV DRn, r32: CPL 0 only, the DR4/DR5 rule of {@link #debugRegister}, general detect. */
     public static void movToDr(Cpu c, int n, int v) {
         requireCpl0(c);
-        c.writeDebugRegister(debugRegister(c, n), v);
+        int r = debugRegister(c, n);
+        generalDetect(c);
+        c.writeDebugRegister(r, v);
     }
+
+    /**
+     * DR7.GD (SDM 17.2.4): any MOV to or from a debug register raises #DB as a fault, with
+     * DR6.BD set; delivering the #DB clears GD so that the handler can use the registers.
+     */
+    private static void generalDetect(Cpu c) {
+        if ((c.dr[7] & DR7_GD) != 0) {
+            c.dr[6] |= DR6_BD;
+            throw Fault.of(Fault.DB);
+        }
+    }
+
+    public static final int DR7_GD = 1 << 13, DR6_BD = 1 << 13;
 
     /** DR4/DR5 alias DR6/DR7 unless CR4.DE is set, when they are #UD (SDM 17.2.2). */
     private static int debugRegister(Cpu c, int n) {

@@ -75,7 +75,7 @@ public final class TaskSwitch {
             newEip = c.readSys16(newBase + 0x0e);
             newFlags = c.readSys16(newBase + 0x10) | (c.getEflags() & 0xffff0000) & ~Flags.VM;
             for (int i = 0; i < 8; i++) {
-                regs[i] = c.readSys16(newBase + 0x12 + 2 * i) | (c.r[i] & 0xffff0000);
+                regs[i] = c.readSys16(newBase + 0x12 + 2 * i) | 0xffff0000;   // a 386 fills the upper halves with ones
             }
             for (int s = 0; s < 4; s++) {
                 sels[s] = c.readSys16(newBase + 0x22 + 2 * s);
@@ -131,6 +131,7 @@ public final class TaskSwitch {
         System.arraycopy(regs, 0, c.r, 0, 8);
         c.eip = newEip;
         c.setEflags(newFlags);
+        c.keepResumeFlag = (newFlags & Flags.RF) != 0;   // RF comes from the new task's EFLAGS image
         // selectors first (so a fault shows the new values), then the descriptor checks
         for (int s = 0; s < 6; s++) {
             c.segSel[s] = sels[s];

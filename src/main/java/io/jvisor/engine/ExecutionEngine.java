@@ -344,7 +344,8 @@ public final class ExecutionEngine {
      */
     private void stepOne() {
         boolean tf = cpu.flag(Flags.TF);
-        if (breakpoints.armed() && (cpu.getEflags() & Flags.RF) == 0) {
+        // Intel processors do not report a code breakpoint on the instruction after MOV SS / POP SS
+        if (breakpoints.armed() && (cpu.getEflags() & Flags.RF) == 0 && !cpu.movSsShadow) {
             int hit = breakpoints.instructionHit(cpu.segBase[Cpu.CS] + cpu.eip);
             if (hit != 0) {
                 cpu.dr[6] = (cpu.dr[6] & ~0xf) | hit;

@@ -75,4 +75,33 @@ class ControlTransferTest {
             assertEquals(Cpu.CR0_TS, m.cpu.cr0 & Cpu.CR0_TS);
         }
     }
+
+    /** A 386 switching into a 16-bit (286) TSS fills the upper halves of the general registers with ones. */
+    @Test
+    void switchIntoA16BitTssSetsTheRegistersUpperHalvesToOnes() {
+        try (Machine m = new Machine()) {
+            int tss16 = 0x7000, code = 0x7100;
+            m.descriptor(6, tss16, 0x2b, 0x81, 0);          // available 286 TSS
+            m.cpu.gdtLimit = 7 * 8 - 1;
+            m.mem.write16(tss16 + 0x0e, code);              // IP
+            m.mem.write16(tss16 + 0x10, 0x2);               // FLAGS
+            for (int i = 0; i < 8; i++) {
+                m.mem.write16(tss16 + 0x12 + 2L * i, 0x100 * (i + 1));   // AX, CX, DX, BX, SP, BP, SI, DI
+            }
+            m.mem.write16(tss16 + 0x22, 0x10);              // ES
+            m.mem.write16(tss16 + 0x24, 0x08);              // CS
+            m.mem.write16(tss16 + 0x26, 0x10);              // SS
+            m.mem.write16(tss16 + 0x28, 0x10);              // DS
+            m.mem.write8(code, 0xf4);                       // hlt
+            for (int i = 0; i < 8; i++) {
+                m.cpu.r[i] = 0x12340000;
+            }
+            m.code(0xea, 0, 0, 0, 0, 0x30, 0x00);           // jmp 0x30:0
+            m.run(100);
+            assertEquals(code + 1, m.cpu.eip, "the new task ran to its hlt");
+            for (int i = 0; i < 8; i++) {
+                assertEquals(0xffff0000 | 0x100 * (i + 1), m.cpu.r[i], "register " + i);
+            }
+        }
+    }
 }
