@@ -8,6 +8,9 @@
 ; Checks 64-bit entries (A/D in the low dword, high dword untouched), both page sizes,
 ; not-present and reserved-bit #PF error codes (RSVD = bit 3), WP on a read-only 4 KiB page,
 ; INVLPG of a 2 MiB page, and that the PDPTEs are used for the top two address bits.
+; When CPUID offers NX (0x80000001:EDX bit 20): with IA32_EFER.NXE, bit 63 is XD: the page
+; at 0xC0205000 reads as data, a jump to it faults with error code 0x11 (present, fetch) at
+; the target, and once XD is cleared (and the page INVLPGed) it runs.
 
 %define TEST_NAME "pae"
 %include "lib.inc"
@@ -159,6 +162,46 @@ test_main:
     mov eax, [HI + 0x80]
     CHECK_EQ eax, 0x6000AAAA, 7, "2 MiB PDE retargeted, then INVLPG"
     OK "invlpg of a 2 MiB page"
+
+    ; ---- NX (execute disable)
+    mov eax, 0x80000000
+    cpuid
+    cmp eax, 0x80000001
+    jb .no_nx
+    mov eax, 0x80000001
+    cpuid
+    test edx, 1 << 20
+    jz .no_nx
+    mov ecx, 0xC0000080                     ; IA32_EFER
+    rdmsr
+    or eax, 1 << 11                         ; NXE
+    wrmsr
+    mov dword [0x00605000], 0x90C3C3C3      ; ret (the physical page behind 0xC0205000)
+    mov eax, [HI + 0x205000]
+    CHECK_EQ eax, 0x90C3C3C3, 8, "an XD page reads as data"
+    mov dword [exc_vector], 0xFFFFFFFF
+    mov dword [exc_resume], .nx_back
+    mov eax, HI + 0x205000
+    jmp eax
+.nx_back:
+    mov dword [exc_resume], 0
+    CHECK_EQ [exc_vector], 14, 8, "a jump to an XD page: #PF"
+    CHECK_EQ [exc_error], 0x11, 8, "error code: present, instruction fetch"
+    CHECK_EQ [exc_eip], HI + 0x205000, 8, "saved EIP: the XD page"
+    CHECK_EQ [exc_cr2], HI + 0x205000, 8, "CR2: the XD page"
+    mov dword [pt3 + 5 * 8 + 4], 0          ; XD off
+    invlpg [HI + 0x205000]
+    mov eax, HI + 0x205000
+    call eax                                ; runs its ret
+    mov ecx, 0xC0000080
+    rdmsr
+    and eax, ~(1 << 11)
+    wrmsr
+    OK "NX: an XD page reads but does not run; fetch faults report I/D"
+    jmp .nx_done
+.no_nx:
+    OK "NX not offered (CPUID 0x80000001:EDX bit 20 clear): skipped"
+.nx_done:
 
     mov eax, cr0
     and eax, ~CR0_PG

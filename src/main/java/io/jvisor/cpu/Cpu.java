@@ -136,8 +136,13 @@ public final class Cpu {
     public final IoBus io;
     public final SoftTlb tlb;
     private final PageWalker walker;
-    /** The soft-TLB read and write entries of the current privilege (see {@link SoftTlb#entry}). */
-    private long[] rEnt, wEnt;
+    /** The soft-TLB read, write and execute entries of the current privilege (see {@link SoftTlb#entry}). */
+    private long[] rEnt, wEnt, xEnt;
+    /** IA32_EFER (MSR 0xC0000080); only NXE (bit 11) exists on a 32-bit CPU with NX. */
+    public long efer;
+    public static final long EFER_NXE = 1L << 11;
+    /** IA32_MISC_ENABLE (MSR 0x1A0), see {@link SystemOps#MISC_ENABLE_RESET}. */
+    public long miscEnable;
     /** Guest RAM, indexed by an entry's physical address (unsigned). */
     private final MemorySegment ram;
     /** The x87 floating-point unit. */
@@ -186,6 +191,9 @@ public final class Cpu {
         gdtBase = idtBase = 0;
         gdtLimit = idtLimit = 0xffff;
         sysenterCs = sysenterEsp = sysenterEip = 0;
+        efer = 0;
+        miscEnable = SystemOps.MISC_ENABLE_RESET;
+        keepResumeFlag = false;
         halted = false;
         interruptShadow = false;
         deliveringClass = -1;
@@ -230,6 +238,7 @@ public final class Cpu {
         int wk = newCpl == 3 ? SoftTlb.WRITE_USER : SoftTlb.WRITE_SUP;
         rEnt = tlb.entry[rk];
         wEnt = tlb.entry[wk];
+        xEnt = tlb.entry[newCpl == 3 ? SoftTlb.EXEC_USER : SoftTlb.EXEC_SUP];
         alignmentCheck = newCpl == 3 && (cr0 & CR0_AM) != 0 && (eflagsBase & Flags.AC) != 0;
         if (alignmentCheck || dataWatch) {
             rEnt = NO_ENTRIES;
@@ -778,12 +787,12 @@ public final class Cpu {
         int lin = segBase[CS] + eip;
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
-        long e = rEnt[i];
+        long e = xEnt[i];
         if (SoftTlb.tag(e) == page) {
             int pa = (int) e | (lin & 0xfff);
             return ram.get(ValueLayout.JAVA_BYTE, pa & 0xffffffffL) & 0xff;
         }
-        return mem.read8(translate(lin, false, cpl == 3));   // instruction fetches never match data breakpoints
+        return mem.read8(translateFetch(lin));   // instruction fetches never match data breakpoints
     }
 
     /**
@@ -1245,12 +1254,18 @@ public final class Cpu {
      * SHADOW_FILL) or raising #PF with CR2 set (a real fault, GUEST_PF).
      */
     public long translate(int lin, boolean write, boolean user) {
+        return translate(lin, write, user, false);
+    }
+
+    /** As {@link #translate(int, boolean, boolean)}; {@code fetch} for an instruction fetch (NX applies). */
+    private long translate(int lin, boolean write, boolean user, boolean fetch) {
         long pa;
-        boolean global = false, canWrite = true;
+        boolean global = false, canWrite = true, canExecute = true;
         if ((cr0 & CR0_PG) == 0) {
             pa = lin & 0xffffffffL;
         } else {
-            if (!walker.walk(cr3, pdpte, (cr4 & CR4_PSE) != 0, lin, write, user, (cr0 & CR0_WP) != 0)) {
+            if (!walker.walk(cr3, pdpte, (cr4 & CR4_PSE) != 0, lin, write, user, (cr0 & CR0_WP) != 0, fetch,
+                    (efer & EFER_NXE) != 0)) {
                 cr2 = lin;
                 exits.inc(ExitReason.GUEST_PF);
                 throw Fault.withCode(Fault.PF, walker.errorCode);
@@ -1258,6 +1273,7 @@ public final class Cpu {
             pa = walker.physAddr;
             global = walker.global && (cr4 & CR4_PGE) != 0;
             canWrite = walker.dirty && (walker.writable || (!user && (cr0 & CR0_WP) == 0));
+            canExecute = walker.executable;
         }
         pa &= a20Mask;
         long page = pa & ~0xfffL;
@@ -1266,6 +1282,9 @@ public final class Cpu {
             exits.inc(ExitReason.SHADOW_FILL);
             int lp = lin >>> 12;
             tlb.fill(user ? SoftTlb.READ_USER : SoftTlb.READ_SUP, lp, page, global, shift);
+            if (canExecute) {
+                tlb.fill(user ? SoftTlb.EXEC_USER : SoftTlb.EXEC_SUP, lp, page, global, shift);
+            }
             if (write && canWrite && !mem.isCodePage(page)) {
                 tlb.fill(user ? SoftTlb.WRITE_USER : SoftTlb.WRITE_SUP, lp, page, global, shift);
                 if (smp) {
@@ -1287,22 +1306,22 @@ public final class Cpu {
     public long codePhys(int lin) {
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
-        long e = rEnt[i];
+        long e = xEnt[i];
         if (SoftTlb.tag(e) == page) {
             return SoftTlb.phys(e) | (lin & 0xfff);
         }
-        return translate(lin, false, cpl == 3);
+        return translateFetch(lin);
     }
 
     /**
-     * True when the soft TLB holds a read translation of linear {@code lin} at the current
+     * True when the soft TLB holds an execute translation of linear {@code lin} at the current
      * privilege to physical page {@code physPage}: code fetched there now is the code found
      * there before. False says nothing (the entry may just have been evicted).
      */
     public boolean codeMappedTo(int lin, long physPage) {
         int page = lin >>> 12;
         int i = page & SoftTlb.MASK;
-        long e = rEnt[i];
+        long e = xEnt[i];
         return SoftTlb.tag(e) == page && SoftTlb.phys(e) == physPage;
     }
 
@@ -1311,12 +1330,12 @@ public final class Cpu {
         if ((cr0 & CR0_PG) == 0) {
             return lin & 0xffffffffL;
         }
-        return walker.probe(cr3, pdpte, (cr4 & CR4_PSE) != 0, lin);
+        return walker.probe(cr3, pdpte, (cr4 & CR4_PSE) != 0, lin, (efer & EFER_NXE) != 0);
     }
 
     /** Translation for an instruction fetch (execute access at the current privilege). */
     public long translateFetch(int lin) {
-        return translate(lin, false, cpl == 3);
+        return translate(lin, false, cpl == 3, true);
     }
 
     public void flushTlb() {

@@ -3,8 +3,9 @@ package io.jvisor.cpu;
 /**
  * CPUID (SDM Vol. 2): describes exactly what jvisor implements: an i686 (family 6) with
  * FPU, PSE, TSC, MSR, PAE, CX8, SEP, MTRR (read/write of the registers, no effect on
- * caching), PGE, CMOV, PAT and FXSR, and APIC, x2APIC and the TSC-deadline timer when the
- * machine gives the CPU an APIC. No VME, no MMX/SSE (but the SSE2 fences, see {@link #APIC_ECX}).
+ * caching), PGE, CMOV, PAT and FXSR, NX (leaf 0x80000001), and APIC, x2APIC and the
+ * TSC-deadline timer when the machine gives the CPU an APIC. No VME, no MMX/SSE (but the SSE2
+ * fences, see {@link #APIC_ECX}).
  */
 public final class CpuId {
     private CpuId() { }
@@ -27,6 +28,14 @@ public final class CpuId {
             f |= FXSR;
         }
         return f;
+    }
+
+    /** Leaf 0x80000001 EDX: execute disable (XD/NX), with PAE paging. */
+    public static final int NX = 1 << 20;
+
+    /** NX is reported unless IA32_MISC_ENABLE's XD bit disable hides it. */
+    public static boolean nx(Cpu c) {
+        return (c.miscEnable & SystemOps.MISC_ENABLE_XD_DISABLE) == 0;
     }
 
     /** CR4 bits a guest may set: those whose features CPUID advertises. */
@@ -54,8 +63,12 @@ public final class CpuId {
                 d = features() | (c.apic == null ? 0 : APIC);
             }
             case 0x80000000 -> {
-                a = 0x80000000;
+                a = 0x80000001;
                 b = cc = d = 0;
+            }
+            case 0x80000001 -> {
+                a = b = cc = 0;
+                d = nx(c) ? NX : 0;
             }
             default -> {
                 // SDM: a leaf above the maximum returns the data of the highest basic leaf

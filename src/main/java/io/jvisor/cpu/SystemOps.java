@@ -451,7 +451,15 @@ public final class SystemOps {
 
     public static final int MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_APIC_BASE = 0x1b, MSR_BIOS_SIGN = 0x8b,
             MSR_MTRRCAP = 0xfe, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176,
-            MSR_PAT = 0x277, MSR_MTRR_DEF_TYPE = 0x2ff;
+            MSR_PAT = 0x277, MSR_MTRR_DEF_TYPE = 0x2ff, MSR_MISC_ENABLE = 0x1a0, MSR_EFER = 0xc0000080;
+    /**
+     * IA32_MISC_ENABLE as a Pentium 4 reports it: fast strings (0), performance monitoring
+     * available (7), BTS and PEBS unavailable (11, 12). Writable: fast strings, TCC (3),
+     * limit CPUID maxval (22) and XD bit disable (34), which hides NX from CPUID and EFER.
+     */
+    static final long MISC_ENABLE_RESET = 0x1881L, MISC_ENABLE_FIXED = 0x1880L,
+            MISC_ENABLE_WRITABLE = 1L | 1L << 3 | 1L << 22 | 1L << 34;
+    public static final long MISC_ENABLE_LIMIT_CPUID = 1L << 22, MISC_ENABLE_XD_DISABLE = 1L << 34;
 
     private static boolean isMtrr(int msr) {
         return (msr >= 0x200 && msr <= 0x20f) || msr == 0x250 || msr == 0x258 || msr == 0x259
@@ -487,6 +495,13 @@ public final class SystemOps {
             case MSR_SYSENTER_EIP -> c.sysenterEip & 0xffffffffL;
             case MSR_PAT -> c.pat;
             case MSR_MTRR_DEF_TYPE -> c.mtrrDefType;
+            case MSR_MISC_ENABLE -> c.miscEnable;
+            case MSR_EFER -> {
+                if (!CpuId.nx(c)) {
+                    throw Fault.gp0();
+                }
+                yield c.efer;
+            }
             default -> {
                 if (isMtrr(msr)) {
                     yield c.mtrr[msr - 0x200];
@@ -548,6 +563,22 @@ public final class SystemOps {
                 c.pat = v;
             }
             case MSR_MTRR_DEF_TYPE -> c.mtrrDefType = v & 0xcff;
+            case MSR_MISC_ENABLE -> {
+                if ((v & ~(MISC_ENABLE_WRITABLE | MISC_ENABLE_FIXED)) != 0) {
+                    throw Fault.gp0();
+                }
+                c.miscEnable = (v & MISC_ENABLE_WRITABLE) | MISC_ENABLE_FIXED;
+            }
+            case MSR_EFER -> {
+                // SDM 2.2.1: only NXE exists on a processor without 64-bit mode or SYSCALL
+                if (!CpuId.nx(c) || (v & ~Cpu.EFER_NXE) != 0) {
+                    throw Fault.gp0();
+                }
+                if (v != c.efer) {
+                    c.efer = v;
+                    c.flushTlb();   // bit 63 of PAE entries changes meaning
+                }
+            }
             default -> {
                 if (!isMtrr(msr)) {
                     throw Fault.gp0();

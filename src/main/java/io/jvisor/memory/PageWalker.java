@@ -5,6 +5,10 @@ package io.jvisor.memory;
  * CR4.PSE, 4 MiB pages; PAE paging with 4 KiB and 2 MiB pages. Sets accessed and dirty
  * bits as the hardware does, and answers either a physical address or the page-fault
  * error code. It does not throw: the CPU turns a failure into #PF.
+ *
+ * <p>With PAE and IA32_EFER.NXE, bit 63 of a directory or table entry is XD (SDM 4.6):
+ * an instruction fetch from a page with XD at either level faults, and every fault of a
+ * fetch reports the I/D bit; without NXE bit 63 is reserved.
  */
 public final class PageWalker {
     /** Page-fault error code bits (SDM 4.7). */
@@ -16,7 +20,7 @@ public final class PageWalker {
     public long physAddr;
     public boolean global;
     /** Effective permissions of the translation (AND over all levels). */
-    public boolean writable, user;
+    public boolean writable, user, executable;
     /** Whether the final entry is dirty (a read fill of a clean page cannot serve writes). */
     public boolean dirty;
     /** log2(pages of 4 KiB) of the translation's page: 0, 9 (2 MiB) or 10 (4 MiB). */
@@ -25,12 +29,16 @@ public final class PageWalker {
     public int errorCode;
     /** When false, a walk sets no accessed/dirty bits (debugger and report reads). */
     private boolean update = true;
+    /** This walk is for an instruction fetch with NX in force: XD applies and faults report I/D. */
+    private boolean fetchNx;
+    /** IA32_EFER.NXE with PAE paging: bit 63 is XD instead of reserved. */
+    private boolean nxe;
 
     /** Translates without side effects; returns the physical address or -1. */
-    public long probe(int cr3, long[] pdpte, boolean pse, int lin) {
+    public long probe(int cr3, long[] pdpte, boolean pse, int lin, boolean noExecute) {
         update = false;
         try {
-            return walk(cr3, pdpte, pse, lin, false, false, false) ? physAddr : -1;
+            return walk(cr3, pdpte, pse, lin, false, false, false, false, noExecute) ? physAddr : -1;
         } finally {
             update = true;
         }
@@ -48,6 +56,17 @@ public final class PageWalker {
      */
     public boolean walk(int cr3, long[] pdpte, boolean pse, int lin, boolean write, boolean userAccess,
                         boolean supervisorWriteProtect) {
+        return walk(cr3, pdpte, pse, lin, write, userAccess, supervisorWriteProtect, false, false);
+    }
+
+    /**
+     * As above for any access: {@code fetch} for an instruction fetch, {@code noExecute} for
+     * IA32_EFER.NXE (it has effect with PAE paging only).
+     */
+    public boolean walk(int cr3, long[] pdpte, boolean pse, int lin, boolean write, boolean userAccess,
+                        boolean supervisorWriteProtect, boolean fetch, boolean noExecute) {
+        nxe = noExecute && pdpte != null;
+        fetchNx = fetch && nxe;
         return pdpte != null
                 ? walkPae(pdpte, lin, write, userAccess, supervisorWriteProtect)
                 : walk32(cr3, pse, lin, write, userAccess, supervisorWriteProtect);
@@ -76,6 +95,12 @@ public final class PageWalker {
 
     /** Reserved bits of PAE entries with MAXPHYADDR 36 and NX not enabled: 36..63. */
     private static final long PAE_RSVD = 0xffff_fff0_0000_0000L;
+    /** XD: bit 63 of a PAE directory or table entry when IA32_EFER.NXE is set. */
+    public static final long XD = 1L << 63;
+
+    private long reserved() {
+        return nxe ? PAE_RSVD & ~XD : PAE_RSVD;
+    }
 
     private boolean walkPae(long[] pdpte, int lin, boolean write, boolean userAccess, boolean wp) {
         long pdp = pdpte[lin >>> 30];
@@ -87,7 +112,7 @@ public final class PageWalker {
         if ((pde & 1) == 0) {
             return fail(0, write, userAccess);
         }
-        if ((pde & PAE_RSVD) != 0) {
+        if ((pde & reserved()) != 0) {
             return fail(PF_PRESENT | PF_RSVD, write, userAccess);
         }
         if ((pde & 0x80) != 0) {
@@ -101,7 +126,7 @@ public final class PageWalker {
         if ((pte & 1) == 0) {
             return fail(0, write, userAccess);
         }
-        if ((pte & PAE_RSVD) != 0) {
+        if ((pte & reserved()) != 0) {
             return fail(PF_PRESENT | PF_RSVD, write, userAccess);
         }
         return leaf(pdeAddr, pde, pteAddr, pte, (pte & 0xf_ffff_f000L) | (lin & 0xfff), 0, write, userAccess, wp);
@@ -116,7 +141,8 @@ public final class PageWalker {
                          boolean userAccess, boolean wp) {
         long perm = dirAddr >= 0 ? dir & entry : entry;
         boolean u = (perm & 4) != 0, w = (perm & 2) != 0;
-        if (!permitted(u, w, write, userAccess, wp)) {
+        boolean x = !nxe || ((dirAddr >= 0 ? dir | entry : entry) & XD) == 0;
+        if (!permitted(u, w, write, userAccess, wp) || fetchNx && !x) {
             return fail(PF_PRESENT, write, userAccess);
         }
         // atomic OR: other vCPUs may clear accessed bits (lock btr) in the same entries meanwhile
@@ -132,6 +158,7 @@ public final class PageWalker {
         global = (entry & 0x100) != 0;
         writable = w;
         user = u;
+        executable = x;
         dirty = (newEntry & 0x40) != 0;
         return true;
     }
@@ -148,7 +175,7 @@ public final class PageWalker {
     }
 
     private boolean fail(int code, boolean write, boolean userAccess) {
-        errorCode = code | (write ? PF_WRITE : 0) | (userAccess ? PF_USER : 0);
+        errorCode = code | (write ? PF_WRITE : 0) | (userAccess ? PF_USER : 0) | (fetchNx ? PF_FETCH : 0);
         return false;
     }
 }

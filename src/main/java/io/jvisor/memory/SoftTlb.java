@@ -4,7 +4,8 @@ import java.util.Arrays;
 
 /**
  * The soft TLB: jvisor's shadow page table (DESIGN.md section 4). Direct-mapped, one table
- * per access kind (read/write x supervisor/user); an entry maps a guest linear page to the
+ * per access kind (read/write/execute x supervisor/user; execute entries exist only for
+ * pages the walk found executable, so that NX is honoured on every fetch); an entry maps a guest linear page to the
  * guest physical page of a RAM page. Entry and tag are one {@code long}: the linear page
  * number in the high half, the physical page address in the low half, which for RAM is
  * also where the page is among the VM's RAM arrays ({@link PhysicalMemory#chunks}: chunk
@@ -17,15 +18,16 @@ public final class SoftTlb {
     public static final int BITS = 11;
     public static final int SIZE = 1 << BITS;
     public static final int MASK = SIZE - 1;
-    public static final int READ_SUP = 0, READ_USER = 1, WRITE_SUP = 2, WRITE_USER = 3;
+    public static final int READ_SUP = 0, READ_USER = 1, WRITE_SUP = 2, WRITE_USER = 3, EXEC_SUP = 4, EXEC_USER = 5;
+    static final int KINDS = 6;
     /** An empty entry: its tag (-1) is no linear page number. */
     public static final long EMPTY = -1L;
 
     /** entry[kind][i] = linear page number &lt;&lt; 32 | physical address of the page, or {@link #EMPTY}. */
-    public final long[][] entry = new long[4][SIZE];
-    private final boolean[][] global = new boolean[4][SIZE];
+    public final long[][] entry = new long[KINDS][SIZE];
+    private final boolean[][] global = new boolean[KINDS][SIZE];
     /** For entries filled from a 2 MiB or 4 MiB page: log2 of its size in 4 KiB pages (else 0). */
-    private final byte[][] largeShift = new byte[4][SIZE];
+    private final byte[][] largeShift = new byte[KINDS][SIZE];
     /** Fills from large pages since the last full flush (a hint that invlpg must scan). */
     private int largeFills;
 
@@ -62,7 +64,7 @@ public final class SoftTlb {
     }
 
     public void flushAll() {
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < KINDS; k++) {
             Arrays.fill(entry[k], EMPTY);
         }
         largeFills = 0;
@@ -70,7 +72,7 @@ public final class SoftTlb {
 
     /** CR3 write with CR4.PGE: global entries survive (SDM 4.10.4.1). */
     public void flushNonGlobal() {
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < KINDS; k++) {
             long[] t = entry[k];
             boolean[] g = global[k];
             for (int i = 0; i < SIZE; i++) {
@@ -87,7 +89,7 @@ public final class SoftTlb {
      */
     public void flushPage(int linPage) {
         int i = linPage & MASK;
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < KINDS; k++) {
             if (tag(entry[k][i]) == linPage) {
                 entry[k][i] = EMPTY;
             }
@@ -95,7 +97,7 @@ public final class SoftTlb {
         if (largeFills == 0) {
             return;
         }
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < KINDS; k++) {
             long[] t = entry[k];
             byte[] ls = largeShift[k];
             for (int j = 0; j < SIZE; j++) {
