@@ -147,6 +147,8 @@ public final class Cpu {
     private final MemorySegment ram;
     /** The x87 floating-point unit. */
     public final Fpu fpu = new Fpu();
+    /** XMM0-7: register i is {@code xmm[2i]} (bits 63:0) and {@code xmm[2i+1]} (bits 127:64). */
+    public final long[] xmm = new long[16];
     /** Called when the engine must forget decoded code for a physical page that became code. */
     public CodeTracker codeTracker = CodeTracker.NONE;
 
@@ -198,6 +200,7 @@ public final class Cpu {
         interruptShadow = false;
         deliveringClass = -1;
         fpu.reset();
+        java.util.Arrays.fill(xmm, 0);
         setCpl(0);
         flushTlb();
     }

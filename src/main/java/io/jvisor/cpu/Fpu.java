@@ -240,7 +240,13 @@ public final class Fpu {
         return fop;
     }
 
+    /** MXCSR, the SSE control and status register. */
     public int mxcsr() {
         return mxcsr;
+    }
+
+    /** Sets MXCSR (no checks: LDMXCSR and FXRSTOR check reserved bits). */
+    public void setMxcsr(int v) {
+        mxcsr = v;
     }
 }

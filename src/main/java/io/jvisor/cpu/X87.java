@@ -588,8 +588,9 @@ public final class X87 {
             cpu.write16(seg, a + 10, 0);
             cpu.write32(seg, a + 12, 0);
         }
-        for (int a = 160; a < 288; a += 4) {     // XMM0-7: no SSE state
-            cpu.write32(seg, off + a, 0);
+        for (int i = 0; i < 8; i++) {            // XMM0-7 at 160 (SDM table 10-2)
+            cpu.write64(seg, off + 160 + 16 * i, cpu.xmm[2 * i]);
+            cpu.write64(seg, off + 168 + 16 * i, cpu.xmm[2 * i + 1]);
         }
     }
 
@@ -617,6 +618,10 @@ public final class X87 {
             m[i] = cpu.read64(seg, off + 32 + 16 * i);
             se[i] = cpu.read16(seg, off + 40 + 16 * i);
         }
+        long[] x = new long[16];
+        for (int i = 0; i < 16; i++) {
+            x[i] = cpu.read64(seg, off + 160 + 8 * i);
+        }
         if ((mxcsr & ~Fpu.MXCSR_MASK) != 0) {
             throw Fault.gp0();
         }
@@ -635,6 +640,7 @@ public final class X87 {
             f.mant[p] = m[i];
             f.sexp[p] = se[i];
         }
+        System.arraycopy(x, 0, cpu.xmm, 0, 16);
     }
 
     // =====================================================================================

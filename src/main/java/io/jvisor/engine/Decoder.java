@@ -86,6 +86,12 @@ final class Decoder {
         i.a32 = a32;
         i.rep = rep;
         i.lock = lock;
+        if (opcode >= 0x100 && SimdTable.handles(opcode & 0xff)) {
+            int pfx = SimdTable.prefix(o32 != code32, rep == StringOps.REPE, rep == StringOps.REPNE);
+            decodeSimd(i, SimdTable.MAP[pfx][opcode & 0xff], pfx, seg);
+            i.len = pos - start;
+            return i;
+        }
         boolean defaultSs = false;
         if ((entry & MODRM) != 0) {
             int m = next8();
@@ -146,6 +152,37 @@ final class Decoder {
         i.atomic = i.op != Op.UD && i.isMem() && (lock || i.op == Op.XCHG);
         i.len = pos - start;
         return i;
+    }
+
+    /** The rest of an instruction of {@link SimdTable} (the prefixes and opcode are read). */
+    private void decodeSimd(Insn i, int entry, int pfx, int seg) {
+        boolean defaultSs = false;
+        i.rep = StringOps.REP_NONE;   // F2/F3 were the mandatory prefix
+        if ((entry & SimdTable.NO_MODRM) == 0) {
+            int m = next8();
+            i.mod = m >>> 6;
+            i.reg = (m >>> 3) & 7;
+            i.rm = m & 7;
+            if ((entry & SimdTable.GROUP) != 0) {
+                entry = SimdTable.GROUPS[entry & 0xf][pfx][i.reg];
+            }
+            if (i.mod != 3) {
+                defaultSs = i.a32 ? decodeModrm32(i) : decodeModrm16(i);
+            }
+        }
+        i.seg = seg >= 0 ? seg : defaultSs ? Cpu.SS : Cpu.DS;
+        i.size = 4;
+        if ((entry & SimdTable.IMM8) != 0) {
+            i.imm = next8();
+        }
+        if (entry == 0 || (entry & SimdTable.MEM_ONLY) != 0 && i.mod == 3
+                || (entry & SimdTable.REG_ONLY) != 0 && i.mod != 3 || i.lock) {
+            i.op = Op.UD;
+            i.endsBlock = true;
+            return;
+        }
+        i.op = Op.SIMD;
+        i.sub = entry & (SimdTable.ID_BITS | SimdTable.IMPLICIT_DI);
     }
 
     private boolean decodeModrm16(Insn i) {

@@ -13,6 +13,7 @@ import io.jvisor.cpu.InterruptDelivery;
 import io.jvisor.cpu.MulDiv;
 import io.jvisor.cpu.Segmentation;
 import io.jvisor.cpu.Shifts;
+import io.jvisor.cpu.Simd;
 import io.jvisor.cpu.StringOps;
 import io.jvisor.cpu.StackOps;
 import io.jvisor.cpu.SystemOps;
@@ -219,6 +220,11 @@ final class Interpreter {
         switch (i.op) {
             case Op.NOP, Op.NOP_E -> { }
             case Op.FENCE -> c.fence();
+            case Op.SIMD -> {
+                int off = (i.sub & SimdTable.IMPLICIT_DI) != 0 ? (i.a32 ? r[Cpu.EDI] : r[Cpu.EDI] & 0xffff)
+                        : i.mod == 3 ? 0 : ea(i);
+                Simd.execute(c, i.sub & SimdTable.ID_BITS, i.reg, i.mod == 3 ? i.rm : -1, i.seg, off, i.imm);
+            }
             case Op.ALU -> {
                 if (i.sub == Alu.CMP) {
                     Alu.sub(c, size, operand(i, i.dst, size), operand(i, i.src, size));

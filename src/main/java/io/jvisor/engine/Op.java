@@ -25,6 +25,8 @@ final class Op {
             BT = 106, SHLD = 107, SHRD = 108, CMPXCHG = 109, MOVZX = 110, MOVSX = 111, BSF = 112, BSR = 113,
             XADD = 114, CMPXCHG8B = 115, BSWAP = 116, FXSAVE = 117, FXRSTOR = 118, NOP_E = 119, RDPMC = 120,
             /** LFENCE, MFENCE, SFENCE (sub-operation: ModRM.reg 5, 6, 7). */
-            FENCE = 121;
-    static final int COUNT = 122;
+            FENCE = 121,
+            /** MMX / SSE / SSE2 ({@link SimdTable}): the sub-operation is an {@link io.jvisor.cpu.SimdOp} id. */
+            SIMD = 122;
+    static final int COUNT = 123;
 }
