@@ -147,6 +147,8 @@ public final class Cpu {
     private final MemorySegment ram;
     /** The x87 floating-point unit. */
     public final Fpu fpu = new Fpu();
+    /** Software IEEE arithmetic for the SSE and x87 units (this vCPU's thread only). */
+    final SoftFloat softFloat = new SoftFloat();
     /** XMM0-7: register i is {@code xmm[2i]} (bits 63:0) and {@code xmm[2i+1]} (bits 127:64). */
     public final long[] xmm = new long[16];
     /** Called when the engine must forget decoded code for a physical page that became code. */

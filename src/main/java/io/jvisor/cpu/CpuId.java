@@ -40,7 +40,7 @@ public final class CpuId {
 
     /** CR4 bits a guest may set: those whose features CPUID advertises. */
     public static final int CR4_SUPPORTED = Cpu.CR4_TSD | Cpu.CR4_DE | Cpu.CR4_PSE | Cpu.CR4_PAE | Cpu.CR4_PGE
-            | Cpu.CR4_PCE | Cpu.CR4_MCE | Cpu.CR4_OSFXSR;
+            | Cpu.CR4_PCE | Cpu.CR4_MCE | Cpu.CR4_OSFXSR | Cpu.CR4_OSXMMEXCPT;
 
     /** Family 6, model 5, stepping 2: a Pentium II. */
     public static final int SIGNATURE = 0x0652;

@@ -27,6 +27,8 @@ public final class Simd {
         int op = id & ID_MASK;
         boolean x = (id & XMM) != 0;
         switch (op) {
+            case CLFLUSH -> { }   // not an SSE-state instruction: CR0.EM/TS and CR4.OSFXSR do not matter
+            case LDMXCSR, STMXCSR -> checkSse(c);
             case MOVQ2DQ, MOVDQ2Q -> {
                 checkSse(c);
                 checkX87Pending(c);
@@ -38,6 +40,10 @@ public final class Simd {
                     checkMmx(c);
                 }
             }
+        }
+        if (op >= FLOAT_FIRST) {
+            SseFloat.execute(c, op, reg, rm, seg, off, imm);
+            return;
         }
         if (op == EMMS) {
             c.fpu.emptyMask = 0xff;   // every x87 register empty (SDM EMMS)
@@ -80,7 +86,7 @@ public final class Simd {
         }
     }
 
-    private static void checkX87Pending(Cpu c) {
+    static void checkX87Pending(Cpu c) {
         X87.checkPending(c, c.fpu);
     }
 

@@ -51,4 +51,39 @@ public final class SimdOp {
             PMOVMSKB = 94;
     /** 0F 77: leaves MMX state (all x87 tags empty). */
     public static final int EMMS = 95;
+
+    // ---- SSE / SSE2 / SSE3 floating point (SseFloat)
+    /** 0F 10/11 (none, 66): MOVUPS/MOVUPD; 0F 28/29: MOVAPS/MOVAPD; F3/F2 0F 10/11: MOVSS/MOVSD. */
+    public static final int MOVUPS_LOAD = 100, MOVUPS_STORE = 101, MOVAPS_LOAD = 102, MOVAPS_STORE = 103,
+            MOVSS_LOAD = 104, MOVSS_STORE = 105, MOVSD_LOAD = 106, MOVSD_STORE = 107;
+    /** 0F 12: MOVLPS xmm, m64 (register form: MOVHLPS); 66 0F 12: MOVLPD; 0F/66 0F 13: the stores. */
+    public static final int MOVLPS_LOAD = 108, MOVLPD_LOAD = 109, MOVLPS_STORE = 110;
+    /** 0F 16: MOVHPS xmm, m64 (register form: MOVLHPS); 66 0F 16: MOVHPD; 0F/66 0F 17: the stores. */
+    public static final int MOVHPS_LOAD = 111, MOVHPD_LOAD = 112, MOVHPS_STORE = 113;
+    /** SSE3: F3 0F 12, F3 0F 16, F2 0F 12; F2 0F F0 LDDQU. */
+    public static final int MOVSLDUP = 114, MOVSHDUP = 115, MOVDDUP = 116, LDDQU = 119;
+    public static final int MOVMSKPS = 117, MOVMSKPD = 118, SHUFPS = 120, SHUFPD = 121;
+
+    /**
+     * Arithmetic: {@code FP_BASE + 4 * operation + shape}, shape {@link #PS}, {@link #PD},
+     * {@link #SS} or {@link #SD}.
+     */
+    public static final int FP_BASE = 128, PS = 0, PD = 1, SS = 2, SD = 3;
+    public static final int F_ADD = 0, F_MUL = 1, F_SUB = 2, F_MIN = 3, F_DIV = 4, F_MAX = 5, F_SQRT = 6,
+            F_RSQRT = 7, F_RCP = 8, F_CMP = 9, F_ADDSUB = 10, F_HADD = 11, F_HSUB = 12;
+    static final int FP_LAST = FP_BASE + 4 * F_HSUB + SD;
+
+    public static int fp(int operation, int shape) {
+        return FP_BASE + 4 * operation + shape;
+    }
+
+    public static final int COMISS = 180, COMISD = 181, UCOMISS = 182, UCOMISD = 183;
+    public static final int CVTPI2PS = 184, CVTPI2PD = 185, CVTSI2SS = 186, CVTSI2SD = 187, CVTTPS2PI = 188,
+            CVTTPD2PI = 189, CVTTSS2SI = 190, CVTTSD2SI = 191, CVTPS2PI = 192, CVTPD2PI = 193, CVTSS2SI = 194,
+            CVTSD2SI = 195, CVTPS2PD = 196, CVTPD2PS = 197, CVTSS2SD = 198, CVTSD2SS = 199, CVTDQ2PS = 200,
+            CVTPS2DQ = 201, CVTTPS2DQ = 202, CVTTPD2DQ = 203, CVTDQ2PD = 204, CVTPD2DQ = 205;
+    static final int FLOAT_FIRST = MOVUPS_LOAD, FLOAT_LAST = CVTPD2DQ;
+
+    /** 0F AE /2, /3, /7 (memory forms). */
+    public static final int LDMXCSR = 210, STMXCSR = 211, CLFLUSH = 212;
 }

@@ -145,6 +145,88 @@ final class SoftFloat {
         return cls;
     }
 
+    /** Makes operand a (b) a zero of its sign (DAZ: a denormal operand counts as zero). */
+    void zeroOperand(boolean second) {
+        if (second) {
+            bCls = ZERO;
+        } else {
+            aCls = ZERO;
+        }
+    }
+
+    /** Loads a signed integer as operand a (exact: 64 bits fit the significand). */
+    void loadInteger(long v) {
+        if (v == 0) {
+            set(false, ZERO, false, 0, 0);
+            return;
+        }
+        boolean neg = v < 0;
+        long m = neg ? -v : v;   // Long.MIN_VALUE stays as the unsigned 2^63
+        int lz = Long.numberOfLeadingZeros(m);
+        set(false, FINITE, neg, 63 - lz, m << lz);
+    }
+
+    /**
+     * Operand a rounded to an integer as the rounding control says, or {@code invalidValue}
+     * (with the invalid flag) when a is a NaN, an infinity, or outside [min, max]; the
+     * inexact flag when a fraction was dropped.
+     */
+    long toInteger(boolean truncate, long min, long max, long invalidValue) {
+        if (aCls == NAN || aCls == INF) {
+            flags |= INVALID;
+            return invalidValue;
+        }
+        if (aCls == ZERO) {
+            return 0;
+        }
+        int mode = truncate ? TOWARD_ZERO : rounding;
+        long mag;
+        boolean inexact, up;
+        if (aExp < 0) {
+            mag = 0;
+            inexact = true;
+            boolean aboveHalf = aExp == -1 && aSig != Long.MIN_VALUE;
+            up = switch (mode) {
+                case NEAREST -> aboveHalf;
+                case DOWN -> aNeg;
+                case UP -> !aNeg;
+                default -> false;
+            };
+        } else if (aExp < 63) {
+            int sh = 63 - aExp;
+            mag = aSig >>> sh;
+            long fraction = aSig << (64 - sh);
+            inexact = fraction != 0;
+            up = switch (mode) {
+                case NEAREST -> Long.compareUnsigned(fraction, Long.MIN_VALUE) > 0
+                        || fraction == Long.MIN_VALUE && (mag & 1) != 0;
+                case DOWN -> inexact && aNeg;
+                case UP -> inexact && !aNeg;
+                default -> false;
+            };
+        } else if (aExp == 63 && aNeg && aSig == Long.MIN_VALUE) {
+            return min == Long.MIN_VALUE ? Long.MIN_VALUE : invalidFlag(invalidValue);
+        } else {
+            return invalidFlag(invalidValue);
+        }
+        if (up) {
+            mag++;
+        }
+        long v = aNeg ? -mag : mag;
+        if (mag < 0 || v < min || v > max) {
+            return invalidFlag(invalidValue);
+        }
+        if (inexact) {
+            flags |= INEXACT;
+        }
+        return v;
+    }
+
+    private long invalidFlag(long value) {
+        flags |= INVALID;
+        return value;
+    }
+
     private void set(boolean second, int cls, boolean neg, int exp, long sig) {
         if (second) {
             bCls = cls;

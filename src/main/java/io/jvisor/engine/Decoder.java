@@ -102,7 +102,8 @@ final class Decoder {
                 i.mod = 3;
             }
             if ((entry & GROUP) != 0) {
-                entry = (entry & ~0xffffL & ~GROUP) | GROUPS[sub(entry)][i.reg];
+                int g = sub(entry) + ((entry & SPLIT_GROUP) != 0 && i.mod != 3 ? 1 : 0);
+                entry = (entry & ~0xffffL & ~GROUP & ~SPLIT_GROUP) | GROUPS[g][i.reg];
             }
             if (i.mod != 3) {
                 defaultSs = a32 ? decodeModrm32(i) : decodeModrm16(i);

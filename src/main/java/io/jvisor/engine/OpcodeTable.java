@@ -18,7 +18,9 @@ final class OpcodeTable {
     /** The register operand is the opcode's low three bits (SDM "+rb/+rw/+rd"), not ModRM.reg. */
             REG_IN_OPCODE = 1L << 27,
     /** Only the register form (ModRM.mod = 3) exists; the memory form is #UD (here). */
-            REG_ONLY = 1L << 28;
+            REG_ONLY = 1L << 28,
+    /** A group whose memory forms (ModRM.mod != 3) are other instructions: the next group row. */
+            SPLIT_GROUP = 1L << 29;
     static final int IMM_SHIFT = 18, DST_SHIFT = 32, SRC_SHIFT = 36, SRC2_SHIFT = 40;
     /**
      * Immediate forms: none, byte, sign-extended byte, word, operand size sign-extended to 32
@@ -89,6 +91,15 @@ final class OpcodeTable {
         int g = groupCount++;
         System.arraycopy(entries, 0, GROUPS[g], 0, 8);
         MAP[opcode] = e(0, g, flags | GROUP | MODRM);
+    }
+
+    /** A group with different members for register and memory operands (SDM table A-6, "mod = 11B"). */
+    private static void splitGroup(int opcode, long[] registerForms, long[] memoryForms) {
+        int g = groupCount;
+        groupCount += 2;
+        System.arraycopy(registerForms, 0, GROUPS[g], 0, 8);
+        System.arraycopy(memoryForms, 0, GROUPS[g + 1], 0, 8);
+        MAP[opcode] = e(0, g, GROUP | SPLIT_GROUP | MODRM);
     }
 
     static {
@@ -291,10 +302,12 @@ final class OpcodeTable {
         set(0x1ab, BT, io.jvisor.cpu.BitOps.BTS, MODRM | LOCKABLE | E_G);
         set(0x1ac, SHRD, 0, MODRM | IB | forms(Operand.E, Operand.G, Operand.IMM));
         set(0x1ad, SHRD, 0, MODRM | forms(Operand.E, Operand.G, Operand.CL));
-        // 0F AE: FXSAVE/FXRSTOR with memory; LFENCE/MFENCE/SFENCE in register form (their
-        // memory forms, XRSTOR/XSAVEOPT/CLFLUSH, are not offered)
-        group(0x1ae, 0, e(FXSAVE, 0, MEM_ONLY), e(FXRSTOR, 0, MEM_ONLY), ud, ud, ud,
-                e(FENCE, 5, REG_ONLY), e(FENCE, 6, REG_ONLY), e(FENCE, 7, REG_ONLY));
+        // 0F AE: with memory FXSAVE, FXRSTOR, LDMXCSR, STMXCSR, CLFLUSH (XSAVE and friends are
+        // not offered); in register form LFENCE, MFENCE, SFENCE
+        splitGroup(0x1ae, new long[] {ud, ud, ud, ud, ud, e(FENCE, 5, 0), e(FENCE, 6, 0), e(FENCE, 7, 0)},
+                new long[] {e(FXSAVE, 0, 0), e(FXRSTOR, 0, 0), e(SIMD, io.jvisor.cpu.SimdOp.LDMXCSR, 0),
+                    e(SIMD, io.jvisor.cpu.SimdOp.STMXCSR, 0), ud, ud, ud, e(SIMD, io.jvisor.cpu.SimdOp.CLFLUSH, 0)});
+        set(0x1c3, MOV, 0, MODRM | MEM_ONLY | E_G);   // MOVNTI m32, r32 (a non-temporal hint: a plain store)
         set(0x1af, IMUL2, 0, MODRM | forms(Operand.G, Operand.E, Operand.G));
         set(0x1b0, CMPXCHG, 0, MODRM | BYTE | LOCKABLE | E_G);
         set(0x1b1, CMPXCHG, 0, MODRM | LOCKABLE | E_G);

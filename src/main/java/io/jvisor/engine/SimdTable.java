@@ -117,5 +117,67 @@ final class SimdTable {
         only(NONE, 0xe7, MOVNTQ | MEM_ONLY);
         only(P66, 0xe7, MOVNTDQ | XMM | MEM_ONLY);
         mmxAndSse2(0xf7, MASKMOV, REG_ONLY | IMPLICIT_DI);
+
+        // ---- SSE / SSE2 / SSE3 floating point, all on XMM registers
+        forms(0x10, MOVUPS_LOAD, MOVUPS_LOAD, MOVSS_LOAD, MOVSD_LOAD);
+        forms(0x11, MOVUPS_STORE, MOVUPS_STORE, MOVSS_STORE, MOVSD_STORE);
+        forms(0x12, MOVLPS_LOAD, MOVLPD_LOAD | MEM_ONLY, MOVSLDUP, MOVDDUP);
+        forms(0x13, MOVLPS_STORE | MEM_ONLY, MOVLPS_STORE | MEM_ONLY, 0, 0);
+        forms(0x14, PUNPCKLDQ, PUNPCKLQDQ, 0, 0);   // UNPCKLPS, UNPCKLPD: the same bits as the integer unpacks
+        forms(0x15, PUNPCKHDQ, PUNPCKHQDQ, 0, 0);
+        forms(0x16, MOVHPS_LOAD, MOVHPD_LOAD | MEM_ONLY, MOVSHDUP, 0);
+        forms(0x17, MOVHPS_STORE | MEM_ONLY, MOVHPS_STORE | MEM_ONLY, 0, 0);
+        forms(0x28, MOVAPS_LOAD, MOVAPS_LOAD, 0, 0);
+        forms(0x29, MOVAPS_STORE, MOVAPS_STORE, 0, 0);
+        forms(0x2a, CVTPI2PS, CVTPI2PD, CVTSI2SS, CVTSI2SD);
+        forms(0x2b, MOVNTDQ | MEM_ONLY, MOVNTDQ | MEM_ONLY, 0, 0);   // MOVNTPS, MOVNTPD
+        forms(0x2c, CVTTPS2PI, CVTTPD2PI, CVTTSS2SI, CVTTSD2SI);
+        forms(0x2d, CVTPS2PI, CVTPD2PI, CVTSS2SI, CVTSD2SI);
+        forms(0x2e, UCOMISS, UCOMISD, 0, 0);
+        forms(0x2f, COMISS, COMISD, 0, 0);
+        forms(0x50, MOVMSKPS | REG_ONLY, MOVMSKPD | REG_ONLY, 0, 0);
+        arithmetic(0x51, F_SQRT);
+        forms(0x52, fp(F_RSQRT, PS), 0, fp(F_RSQRT, SS), 0);
+        forms(0x53, fp(F_RCP, PS), 0, fp(F_RCP, SS), 0);
+        forms(0x54, PAND, PAND, 0, 0);   // ANDPS, ANDPD
+        forms(0x55, PANDN, PANDN, 0, 0);
+        forms(0x56, POR, POR, 0, 0);
+        forms(0x57, PXOR, PXOR, 0, 0);
+        arithmetic(0x58, F_ADD);
+        arithmetic(0x59, F_MUL);
+        forms(0x5a, CVTPS2PD, CVTPD2PS, CVTSS2SD, CVTSD2SS);
+        forms(0x5b, CVTDQ2PS, CVTPS2DQ, CVTTPS2DQ, 0);
+        arithmetic(0x5c, F_SUB);
+        arithmetic(0x5d, F_MIN);
+        arithmetic(0x5e, F_DIV);
+        arithmetic(0x5f, F_MAX);
+        forms(0x7c, 0, fp(F_HADD, PD), 0, fp(F_HADD, PS));
+        forms(0x7d, 0, fp(F_HSUB, PD), 0, fp(F_HSUB, PS));
+        arithmetic(0xc2, F_CMP);
+        for (int p = 0; p < 4; p++) {
+            if (MAP[p][0xc2] != 0) {
+                MAP[p][0xc2] |= IMM8;
+            }
+        }
+        forms(0xc6, SHUFPS | IMM8, SHUFPD | IMM8, 0, 0);
+        forms(0xd0, 0, fp(F_ADDSUB, PD), 0, fp(F_ADDSUB, PS));
+        forms(0xe6, 0, CVTTPD2DQ, CVTDQ2PD, CVTPD2DQ);
+        forms(0xf0, 0, 0, 0, LDDQU | MEM_ONLY);
+    }
+
+    /** An XMM instruction's forms without and with 66, F3, F2 (0: #UD); entries may carry flags. */
+    private static void forms(int b, int none, int p66, int f3, int f2) {
+        int[] e = {none, p66, f3, f2};
+        for (int p = 0; p < 4; p++) {
+            if (e[p] != 0) {
+                MAP[p][b] = e[p] | XMM;
+            }
+        }
+        SIMD[b] = true;
+    }
+
+    /** An arithmetic operation's four shapes: PS (none), PD (66), SS (F3), SD (F2). */
+    private static void arithmetic(int b, int operation) {
+        forms(b, fp(operation, PS), fp(operation, PD), fp(operation, SS), fp(operation, SD));
     }
 }
