@@ -30,8 +30,8 @@ public final class Fpu {
     static final int CW_WRITABLE = 0x1f3f, CW_ONE = 0x0040;
     static final int CW_INIT = 0x037f;
     static final int MXCSR_INIT = 0x1f80;
-    /** MXCSR bits fxrstor accepts (MXCSR_MASK as stored by fxsave: no DAZ). */
-    static final int MXCSR_MASK = 0xffbf;
+    /** MXCSR bits fxrstor and LDMXCSR accept (MXCSR_MASK as stored by fxsave: DAZ included). */
+    static final int MXCSR_MASK = SseFloat.MXCSR_MASK;
 
     /** Significand (with explicit integer bit) of each physical register. */
     final long[] mant = new long[8];
@@ -46,7 +46,7 @@ public final class Fpu {
     int sw;
     /** Last non-control instruction: offset and CS selector, operand offset and selector, opcode (11 bits). */
     int fip, fcs, fdp, fds, fop;
-    /** SSE control/status as saved by fxsave (no SSE execution exists; kept for the save image). */
+    /** MXCSR: the SSE control and status register (SseFloat reads and writes it). */
     int mxcsr;
     /** The pending error was already signalled through {@link #ferr} (CR0.NE=0). */
     boolean ferrSignaled;

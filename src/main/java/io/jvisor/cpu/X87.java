@@ -22,8 +22,8 @@ import static io.jvisor.cpu.Fpu.UE;
 import static io.jvisor.cpu.Fpu.ZE;
 
 /**
- * x87 instruction semantics (SDM vol. 1 ch. 8, vol. 2 FADD..FYL2XP1), P6 level: no FISTTP
- * (SSE3), FCMOVcc/FCOMI present, FXSAVE/FXRSTOR with the 512-byte legacy image.
+ * x87 instruction semantics (SDM vol. 1 ch. 8, vol. 2 FADD..FYL2XP1), with SSE3's FISTTP,
+ * FCMOVcc/FCOMI present, FXSAVE/FXRSTOR with the 512-byte legacy image.
  *
  * <p><b>Precision.</b> Registers hold exact 80-bit images (see {@link Fpu}), so every load,
  * store and move (fld/fst m80, fld/fxch/fst ST(i), fild/fistp m64, fbld/fbstp, fchs, fabs,
@@ -218,7 +218,11 @@ public final class X87 {
                         write80(cpu, seg, off, f.tSe, f.tM);
                         f.pop();
                     }
-                    default -> throw Fault.ud();   // /1 fisttp (SSE3), /4, /6 reserved
+                    case 1 -> {             // fisttp m32int (SSE3)
+                        beginMem(cpu, f, op, modrm, seg, off);
+                        storeInt(cpu, f, seg, off, 4, true, Fpu.RC_ZERO);
+                    }
+                    default -> throw Fault.ud();   // /4, /6 reserved
                 }
             }
             case 5 -> {
@@ -248,7 +252,11 @@ public final class X87 {
                         f.init();
                     }
                     case 7 -> cpu.write16(seg, off, f.statusWord());   // fnstsw m16
-                    default -> throw Fault.ud();   // /1 fisttp (SSE3), /5 reserved
+                    case 1 -> {             // fisttp m64int (SSE3)
+                        beginMem(cpu, f, op, modrm, seg, off);
+                        storeInt(cpu, f, seg, off, 8, true, Fpu.RC_ZERO);
+                    }
+                    default -> throw Fault.ud();   // /5 reserved
                 }
             }
             default -> {
@@ -282,7 +290,11 @@ public final class X87 {
                         beginMem(cpu, f, op, modrm, seg, off);
                         storeInt(cpu, f, seg, off, 8, true);
                     }
-                    default -> throw Fault.ud();   // /1 fisttp (SSE3)
+                    case 1 -> {             // fisttp m16int (SSE3)
+                        beginMem(cpu, f, op, modrm, seg, off);
+                        storeInt(cpu, f, seg, off, 2, true, Fpu.RC_ZERO);
+                    }
+                    default -> throw Fault.ud();
                 }
             }
         }
@@ -351,10 +363,15 @@ public final class X87 {
 
     /** fist/fistp m16/m32/m64 int, rounding per RC; out of range or NaN: IE and the integer indefinite. */
     private static void storeInt(Cpu cpu, Fpu f, int seg, int off, int size, boolean pop) {
+        storeInt(cpu, f, seg, off, size, pop, f.rc());
+    }
+
+    /** FIST/FISTP, and FISTTP (SSE3) with {@code rc} = toward zero. */
+    private static void storeInt(Cpu cpu, Fpu f, int seg, int off, int size, boolean pop, int rc) {
         fetch(f, 0);
         long min = size == 2 ? Short.MIN_VALUE : size == 4 ? Integer.MIN_VALUE : Long.MIN_VALUE;
         long max = size == 2 ? Short.MAX_VALUE : size == 4 ? Integer.MAX_VALUE : Long.MAX_VALUE;
-        long v = toInteger(f, f.tSe, f.tM, min, max);
+        long v = toInteger(f, f.tSe, f.tM, min, max, rc);
         int flags = f.tFlags;
         if ((flags & IE) != 0) {
             signal(f, IE);
@@ -1289,6 +1306,11 @@ public final class X87 {
 
     /** 80-bit → integer in [min, max] under RC; IE in f.tFlags if NaN, infinite, unsupported or out of range. */
     static long toInteger(Fpu f, int se, long m, long min, long max) {
+        return toInteger(f, se, m, min, max, f.rc());
+    }
+
+    /** As above with rounding control {@code rc} (FISTTP truncates whatever the control word says). */
+    static long toInteger(Fpu f, int se, long m, long min, long max, int rc) {
         int k = classify(se, m);
         if (k == K_ZERO) {
             f.tFlags = 0;
@@ -1309,7 +1331,7 @@ public final class X87 {
             mag = m;
             f.tFlags = 0;
         } else {
-            mag = roundToIntMagnitude(f, neg, e, m, f.rc());
+            mag = roundToIntMagnitude(f, neg, e, m, rc);
         }
         boolean fits = neg ? Long.compareUnsigned(mag, -min) <= 0 : Long.compareUnsigned(mag, max) <= 0;
         if (!fits) {
