@@ -48,6 +48,8 @@ public final class Fpu {
     int fip, fcs, fdp, fds, fop;
     /** MXCSR: the SSE control and status register (SseFloat reads and writes it). */
     int mxcsr;
+    /** Software arithmetic for the x87's exact extended-precision results. */
+    final SoftFloat soft = new SoftFloat();
     /** The pending error was already signalled through {@link #ferr} (CR0.NE=0). */
     boolean ferrSignaled;
 

@@ -47,6 +47,17 @@ final class SoftFloat {
     boolean flushToZero;
     /** The underflow exception is masked (changes which results are flagged and how). */
     boolean underflowMasked = true;
+    /** The overflow exception is masked. */
+    boolean overflowMasked = true;
+    /**
+     * The x87's response to an unmasked overflow or underflow (SDM Vol. 1 8.5.3, 8.5.4): the
+     * result is delivered with its exponent divided (multiplied) by 2^24576, i.e. the biased
+     * exponent wrapped by this amount, instead of an infinity or a denormal. 0: no such result
+     * (SSE writes nothing on an unmasked exception).
+     */
+    int trapAdjust;
+    /** The last rounding increased the magnitude (the x87's C1 after an inexact result). */
+    boolean roundedUp;
 
     // ---- an unpacked operand (see unpack*); two of them, a and b
     int aCls, aExp, bCls, bExp;
@@ -261,6 +272,7 @@ final class SoftFloat {
      * {@code sig} has bit 63 set, or is 0 with low 0 for an exact zero.
      */
     long round(boolean neg, int exp, long sig, long low, Format f, int precision) {
+        roundedUp = false;
         if (sig == 0) {
             return packZero(neg, f);
         }
@@ -270,6 +282,12 @@ final class SoftFloat {
             // tininess after rounding: the result rounded with an unbounded exponent is below 2^emin
             long[] r = roundBits(neg, sig, low, drop);
             tiny = (r[1] != 0 ? exp + 1 : exp) < f.emin;
+        }
+        if (tiny && !underflowMasked && trapAdjust != 0) {
+            long[] r = roundBits(neg, sig, low, drop);   // x87: the significand rounded as if normal, exponent wrapped
+            flags |= UNDERFLOW | (r[2] != 0 ? INEXACT : 0);
+            roundedUp = r[3] != 0;
+            return r[1] != 0 ? pack(neg, exp + 1 + trapAdjust, Long.MIN_VALUE, f) : pack(neg, exp + trapAdjust, r[0], f);
         }
         if (tiny) {
             if (flushToZero && underflowMasked) {
@@ -291,6 +309,7 @@ final class SoftFloat {
             }
             long[] r = roundBits(neg, s, l, drop);
             boolean inexact = r[2] != 0;
+            roundedUp = r[3] != 0;
             if (inexact) {
                 flags |= INEXACT | UNDERFLOW;
             } else if (!underflowMasked) {
@@ -309,10 +328,15 @@ final class SoftFloat {
         if (r[2] != 0) {
             flags |= INEXACT;
         }
+        roundedUp = r[3] != 0;
         long m = r[0];
         if (r[1] != 0) {
             m = Long.MIN_VALUE;
             exp++;
+        }
+        if (exp > f.emax && !overflowMasked && trapAdjust != 0) {
+            flags |= OVERFLOW;
+            return pack(neg, exp - trapAdjust, m, f);
         }
         if (exp > f.emax) {
             flags |= OVERFLOW | INEXACT;
@@ -322,6 +346,7 @@ final class SoftFloat {
                 case UP -> !neg;
                 default -> false;
             };
+            roundedUp = toInf;
             if (toInf) {
                 return packInf(neg, f);
             }
@@ -332,7 +357,7 @@ final class SoftFloat {
 
     /**
      * Rounds a 64-bit significand with 64 bits below it to its top {@code 64 - drop} bits:
-     * {rounded significand (low drop bits zero), carry out of bit 63, inexact}.
+     * {rounded significand (low drop bits zero), carry out of bit 63, inexact, rounded up}.
      */
     private long[] roundBits(boolean neg, long sig, long low, int drop) {
         long dropped = drop == 0 ? 0 : sig & ((1L << drop) - 1);
@@ -368,7 +393,7 @@ final class SoftFloat {
             }
             kept = n;
         }
-        return new long[] {kept, carry, inexact ? 1 : 0};
+        return new long[] {kept, carry, inexact ? 1 : 0, up ? 1 : 0};
     }
 
     private long pack(boolean neg, int exp, long m, Format f) {

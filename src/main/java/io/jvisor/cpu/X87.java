@@ -1490,59 +1490,51 @@ public final class X87 {
         if (ka == K_DENORMAL || kb == K_DENORMAL) {
             signal(f, DE);
         }
-        double a = toDouble(aSe, aM), b = toDouble(bSe, bM);
-        boolean finite = Double.isFinite(a) && Double.isFinite(b);
-        double r, err = 0;
+        SoftFloat s = soft(f);
+        s.unpackExtended(aM, aSe, false);
+        s.unpackExtended(bM, bSe, true);
         switch (op) {
-            case OP_ADD, OP_SUB -> {
-                if (op == OP_SUB) {
-                    b = -b;
-                }
-                if (Double.isInfinite(a) && Double.isInfinite(b) && a != b) {
-                    invalid(f);
-                    f.set(dest, INDEF_SE, INDEF_M);
-                    return;
-                }
-                r = a + b;
-                if (finite && Double.isFinite(r)) {
-                    double bb = r - a;                      // two-sum: exact error of the rounded sum
-                    err = (a - (r - bb)) + (b - bb);
-                }
-                if (r == 0 && err == 0 && f.rc() == RC_DOWN) {
-                    boolean bothPlusZero = a == 0 && b == 0
-                            && Double.doubleToRawLongBits(a) == 0 && Double.doubleToRawLongBits(b) == 0;
-                    r = bothPlusZero ? 0.0 : -0.0;          // exact zero sums are -0 when rounding down
-                }
-            }
-            case OP_MUL -> {
-                if ((a == 0 && Double.isInfinite(b)) || (b == 0 && Double.isInfinite(a))) {
-                    invalid(f);
-                    f.set(dest, INDEF_SE, INDEF_M);
-                    return;
-                }
-                r = a * b;
-                if (finite && Double.isFinite(r)) {
-                    err = (r == 0 && a != 0 && b != 0) ? Math.copySign(1.0, r) : Math.fma(a, b, -r);
-                }
-            }
-            default -> {                                    // OP_DIV
-                if ((a == 0 && b == 0) || (Double.isInfinite(a) && Double.isInfinite(b))) {
-                    invalid(f);
-                    f.set(dest, INDEF_SE, INDEF_M);
-                    return;
-                }
-                if (b == 0 && Double.isFinite(a)) {
-                    signal(f, ZE);
-                    finite = false;                         // an infinite quotient is no overflow
-                }
-                r = a / b;
-                if (finite && b != 0 && Double.isFinite(r)) {
-                    double rem = Math.fma(-r, b, a);        // a - r*b: the exact quotient minus r has its sign times b's
-                    err = rem == 0 ? 0 : (rem > 0) == (b > 0) ? 1 : -1;
-                }
-            }
+            case OP_ADD -> s.add(false, SoftFloat.Format.EXTENDED, precision(f));
+            case OP_SUB -> s.add(true, SoftFloat.Format.EXTENDED, precision(f));
+            case OP_MUL -> s.multiply(SoftFloat.Format.EXTENDED, precision(f));
+            default -> s.divide(SoftFloat.Format.EXTENDED, precision(f));
         }
-        finish(f, r, err, finite, dest);
+        store(f, s, dest);
+    }
+
+    /** The x87's soft-float unit set up from the control word: rounding, masks, the exponent wrap of unmasked OE/UE. */
+    private static SoftFloat soft(Fpu f) {
+        SoftFloat s = f.soft;
+        s.flags = 0;
+        s.rounding = f.rc();
+        s.flushToZero = false;
+        s.underflowMasked = (f.cw & UE) != 0;
+        s.overflowMasked = (f.cw & OE) != 0;
+        s.trapAdjust = 24576;
+        return s;
+    }
+
+    /** Precision control (SDM 8.1.5.2): 24, 53 or 64 significand bits (the reserved 01 as 64). */
+    private static int precision(Fpu f) {
+        return switch ((f.cw >> 8) & 3) {
+            case 0 -> 24;
+            case 2 -> 53;
+            default -> 64;
+        };
+    }
+
+    /**
+     * Stores a soft-float result in register dest with its flags: invalid and zero-divide end
+     * the instruction without a result when unmasked; overflow, underflow and precision are
+     * recorded with the (possibly exponent-wrapped) result; C1 says the rounding went up.
+     */
+    private static void store(Fpu f, SoftFloat s, int dest) {
+        int fl = s.flags;
+        if ((fl & (IE | ZE)) != 0) {
+            signal(f, fl & (IE | ZE));
+        }
+        f.raise(fl & (OE | UE | PE) | (s.roundedUp && (fl & PE) != 0 ? C1 : 0));
+        f.set(dest, s.rSexp, s.rMant);
     }
 
     /**
@@ -1676,10 +1668,10 @@ public final class X87 {
         if (k == K_ZERO || k == K_INF) {
             return;                                         // sqrt(±0) = ±0, sqrt(+inf) = +inf
         }
-        double a = stDouble(f, 0);
-        double r = Math.sqrt(a);
-        double err = Double.isFinite(r) ? Math.fma(-r, r, a) : 0;
-        finish(f, r, err, Double.isFinite(a), p);
+        SoftFloat s = soft(f);
+        s.unpackExtended(f.mant[p], f.sexp[p], false);
+        s.sqrt(SoftFloat.Format.EXTENDED, precision(f));
+        store(f, s, p);
     }
 
     private static void frndint(Fpu f) {

@@ -16,6 +16,8 @@ class X87Test {
     static final int IE = 1, DE = 2, ZE = 4, OE = 8, UE = 0x10, PE = 0x20, SF = 0x40, ES = 0x80;
     static final int C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000, B = 0x8000, CC = C0 | C1 | C2 | C3;
     static final int RC_NEAREST = 0x037f, RC_DOWN = 0x077f, RC_UP = 0x0b7f, RC_ZERO = 0x0f7f;
+    /** Precision control 53 bits (PC = 10): the same control words computing at double precision. */
+    static final int PC53 = ~0x100;
     static final long INDEF_M = 0xC000_0000_0000_0000L;
     static final long INT_BIT = 1L << 63;
 
@@ -630,35 +632,43 @@ class X87Test {
         r(0xDE, 0xC1);
         assertEquals(0x8000, f.stSignExp(0));
         assertEquals(0, sw() & PE);
-        // two-sum detects inexact addition
+        // 1 + 2^-60 is exact in 64 bits; 1 + 2^-70 rounds up to 1 + 2^-63
         fninit();
         fldcw(RC_UP);
         fld(1);
         fld(0x1p-60);
         r(0xDE, 0xC1);
-        assertEquals(Math.nextUp(1.0), f.st(0));
+        assertEquals(INT_BIT | 8, f.stMantissa(0));
+        assertEquals(0, sw() & PE);
+        fninit();
+        fldcw(RC_UP);
+        fld(1);
+        fld(0x1p-70);
+        r(0xDE, 0xC1);
+        assertEquals(INT_BIT | 1, f.stMantissa(0));
+        assertEquals(PE | C1, sw() & (PE | C1));
         fninit();
         fldcw(RC_ZERO);
         fld(-1);
-        fld(0x1p-60);
-        r(0xDE, 0xE9);                           // -1 - 2^-60 toward zero
+        fld(0x1p-70);
+        r(0xDE, 0xE9);                           // -1 - 2^-70 toward zero
         assertEquals(-1.0, f.st(0));
         fninit();
         fld(Math.nextUp(1.0));
         fld(Math.nextUp(1.0));
-        fldcw(RC_UP);
-        r(0xDE, 0xC9);                           // fmulp: (1+u)^2 = 1+2u+u^2 rounds up to 1+3u
+        fldcw(RC_UP & PC53);
+        r(0xDE, 0xC9);                           // fmulp at 53 bits: (1+u)^2 = 1+2u+u^2 rounds up to 1+3u
         assertEquals(1 + 3 * Math.ulp(1.0), f.st(0));
         fldcw(RC_NEAREST);
         fld(2);
         r(0xD9, 0xFA);
-        assertEquals(Math.sqrt(2), f.st(0));
+        assertEquals(0xb504_f333_f9de_6484L, f.stMantissa(0), "sqrt(2) to 64 bits");
     }
 
     @Test
     void sqrtRoundingMatchesDirections() {
         double[] out = new double[2];
-        int[] cws = {RC_DOWN, RC_UP};
+        int[] cws = {RC_DOWN & PC53, RC_UP & PC53};
         for (int k = 0; k < 2; k++) {
             fninit();
             fldcw(cws[k]);
@@ -729,17 +739,79 @@ class X87Test {
 
     @Test
     void overflowInArithmetic() {
-        fld(1e308);
-        fld(10);
-        r(0xDE, 0xC9);
-        assertEquals(Double.POSITIVE_INFINITY, f.st(0));
-        assertEquals(OE | PE, sw() & (OE | PE));
+        fld80(0x7ffe, INT_BIT);                  // 2^16383, the largest binade
+        fld(2);
+        r(0xDE, 0xC9);                           // fmulp: 2^16384 overflows the extended range
+        assertEquals(0x7fff, f.stSignExp(0));
+        assertEquals(INT_BIT, f.stMantissa(0), "+infinity");
+        assertEquals(OE | PE | C1, sw() & (OE | PE | C1));
         fninit();
         fldcw(RC_ZERO);
+        fld80(0x7ffe, INT_BIT);
+        fld(2);
+        r(0xDE, 0xC9);
+        assertEquals(0x7ffe, f.stSignExp(0));
+        assertEquals(-1L, f.stMantissa(0), "toward zero: the largest finite value");
+        fninit();
         fld(1e308);
         fld(10);
+        r(0xDE, 0xC9);                           // 1e309: no overflow in the extended range
+        assertEquals(0, sw() & OE);
+        // unmasked overflow (SDM 8.5.3): the result's exponent is wrapped by 2^24576, OE and ES set
+        fninit();
+        fldcw(RC_NEAREST & ~OE);
+        fld80(0x7ffe, INT_BIT);
+        fld(2);
         r(0xDE, 0xC9);
-        assertEquals(Double.MAX_VALUE, f.st(0));
+        assertEquals(0x7fff - 0x6000, f.stSignExp(0), "2^16384 / 2^24576: biased 0x7fff wrapped");
+        assertEquals(INT_BIT, f.stMantissa(0));
+        assertEquals(OE | ES, sw() & (OE | ES));
+    }
+
+    @Test
+    void unmaskedUnderflowWrapsTheExponentUp() {
+        fldcw(RC_NEAREST & ~UE);
+        fld80(0x0001, INT_BIT);                  // 2^-16382, the smallest normal
+        fld(0.5);
+        r(0xDE, 0xC9);                           // 2^-16383: tiny
+        assertEquals(0 + 0x6000, f.stSignExp(0), "2^-16383 * 2^24576");
+        assertEquals(INT_BIT, f.stMantissa(0));
+        assertEquals(UE | ES, sw() & (UE | ES));
+        fninit();
+        fld80(0x0001, INT_BIT);
+        fld(0.5);
+        r(0xDE, 0xC9);                           // masked and exact: a denormal, no flags
+        assertEquals(0, f.stSignExp(0));
+        assertEquals(INT_BIT >>> 1, f.stMantissa(0));
+        assertEquals(0, sw() & (UE | PE));
+    }
+
+    @Test
+    void precisionControlRoundsTheSignificand() {
+        int[] pcs = {0x007f, 0x027f, 0x037f};   // 24, 53, 64 bits
+        long[] third = {0xaaaa_ab00_0000_0000L, 0xaaaa_aaaa_aaaa_a800L, 0xaaaa_aaaa_aaaa_aaabL};
+        for (int k = 0; k < 3; k++) {
+            fninit();
+            fldcw(pcs[k]);
+            fld(1);
+            fld(3);
+            r(0xDE, 0xF9);                       // 1/3
+            assertEquals(third[k], f.stMantissa(0), "precision control " + k);
+            assertEquals(0x3ffd, f.stSignExp(0));
+        }
+    }
+
+    @Test
+    void fisttpTruncatesWhateverTheRoundingControl() {
+        fldcw(RC_UP);
+        fld(-2.75);
+        m(0xDB, 1, 0x180);                       // fisttp m32int
+        assertEquals(-2, mem.read32(0x180));
+        assertEquals(0, f.top(), "popped");
+        fld(1e10);
+        m(0xDF, 1, 0x180);                       // fisttp m16int: out of range
+        assertEquals(0x8000, mem.read16(0x180));
+        assertEquals(IE, sw() & IE);
     }
 
     @Test
@@ -1137,7 +1209,7 @@ class X87Test {
 
     @Test
     void invalidEncodingsRaiseUd() {
-        int[][] mems = {{0xD9, 1}, {0xDB, 1}, {0xDB, 4}, {0xDB, 6}, {0xDD, 1}, {0xDD, 5}, {0xDF, 1}};
+        int[][] mems = {{0xD9, 1}, {0xDB, 4}, {0xDB, 6}, {0xDD, 5}};   // DB/DD/DF /1 are FISTTP (SSE3)
         for (int[] e : mems) {
             assertEquals(Fault.UD, fault(() -> m(e[0], e[1], 0x100)).vector, Integer.toHexString(e[0]) + "/" + e[1]);
         }
@@ -1344,7 +1416,7 @@ class X87Test {
         assertEquals(0x777, mem.read32(0x608));
         assertEquals(0x180, mem.read32(0x610));
         assertEquals(0x1f80, mem.read32(0x618));
-        assertEquals(0xffbf, mem.read32(0x61c));
+        assertEquals(0xffff, mem.read32(0x61c), "MXCSR_MASK: DAZ supported");
         assertEquals(0xC000_0000_0000_1234L, mem.read64(0x620));
         assertEquals(0x7fff, mem.read16(0x628));
         assertEquals(0, mem.read16(0x62a));
@@ -1372,7 +1444,7 @@ class X87Test {
         assertEquals(Fault.GP, fault(() -> X87.fxsave(cpu, Cpu.DS, 0x608)).vector);
         assertEquals(Fault.GP, fault(() -> X87.fxrstor(cpu, Cpu.DS, 0x604)).vector);
         X87.fxsave(cpu, Cpu.DS, 0x600);
-        mem.write32(0x618, 0x1f80 | 0x40);      // DAZ: not supported
+        mem.write32(0x618, 0x1f80 | 0x10000);   // a reserved bit
         fld(1);
         assertEquals(Fault.GP, fault(() -> X87.fxrstor(cpu, Cpu.DS, 0x600)).vector);
         assertEquals(1.0, f.st(0), "state unchanged");
