@@ -198,6 +198,7 @@ public final class Cpu {
         efer = 0;
         miscEnable = SystemOps.MISC_ENABLE_RESET;
         keepResumeFlag = false;
+        deliveringFault = false;
         halted = false;
         interruptShadow = false;
         deliveringClass = -1;

@@ -209,6 +209,7 @@ public final class InterruptDelivery {
                 fault = true;
                 int next = faultClass(f.vector);
                 if (cls == DOUBLE_FAULT) {
+                    c.deliveringFault = false;   // the machine shuts down; nothing is being delivered any more
                     throw new TripleFault(String.format("triple fault: exception %d while delivering a double fault", f.vector));
                 }
                 c.exits.inc(ExitReason.EXCEPTION);

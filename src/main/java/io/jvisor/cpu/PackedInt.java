@@ -37,6 +37,9 @@ final class PackedInt {
             case PADDSW, PSUBSW, PADDUSW, PSUBUSW, PCMPEQW, PCMPGTW, PMULLW, PMULHW, PMULHUW, PAVGW, PMINSW, PMAXSW ->
                     words(op, a, b);
             case PCMPEQD, PCMPGTD -> dwords(op, a, b);
+            case PSIGNB, PABSB -> signBytes(op, a, b);
+            case PSIGNW, PABSW, PMULHRSW, PMADDUBSW -> signWords(op, a, b);
+            case PSIGND, PABSD -> signDwords(op, a, b);
             default -> throw new IllegalArgumentException("not an element-wise SIMD op: " + op);
         };
     }
@@ -99,6 +102,44 @@ final class PackedInt {
             int x = (int) (a >>> s), y = (int) (b >>> s);
             boolean t = op == PCMPEQD ? x == y : x > y;
             r |= (t ? 0xffff_ffffL : 0) << s;
+        }
+        return r;
+    }
+
+    /** PSIGNB (a negated, kept or zeroed as b's element is negative, positive or zero), PABSB (|b|). */
+    private static long signBytes(int op, long a, long b) {
+        long r = 0;
+        for (int s = 0; s < 64; s += 8) {
+            int x = (byte) (a >>> s), y = (byte) (b >>> s);
+            int v = op == PABSB ? Math.abs(y) : y < 0 ? -x : y == 0 ? 0 : x;
+            r |= (long) (v & 0xff) << s;
+        }
+        return r;
+    }
+
+    /** PSIGNW, PABSW, PMULHRSW (rounded high half of the doubled product), PMADDUBSW (unsigned a × signed b, pairs summed, saturated). */
+    private static long signWords(int op, long a, long b) {
+        long r = 0;
+        for (int s = 0; s < 64; s += 16) {
+            int x = (short) (a >>> s), y = (short) (b >>> s);
+            int v = switch (op) {
+                case PABSW -> Math.abs(y);
+                case PSIGNW -> y < 0 ? -x : y == 0 ? 0 : x;
+                case PMULHRSW -> ((x * y >> 14) + 1) >> 1;
+                default -> signedWord(((int) (a >>> s) & 0xff) * (byte) (b >>> s)
+                        + ((int) (a >>> (s + 8)) & 0xff) * (byte) (b >>> (s + 8)));
+            };
+            r |= (long) (v & 0xffff) << s;
+        }
+        return r;
+    }
+
+    private static long signDwords(int op, long a, long b) {
+        long r = 0;
+        for (int s = 0; s < 64; s += 32) {
+            int x = (int) (a >>> s), y = (int) (b >>> s);
+            int v = op == PABSD ? Math.abs(y) : y < 0 ? -x : y == 0 ? 0 : x;
+            r |= (v & 0xffff_ffffL) << s;
         }
         return r;
     }

@@ -41,7 +41,7 @@ public final class Simd {
                 }
             }
         }
-        if (op >= FLOAT_FIRST) {
+        if (op >= FLOAT_FIRST && op <= FLOAT_LAST || op >= LDMXCSR && op <= CLFLUSH) {
             SseFloat.execute(c, op, reg, rm, seg, off, imm);
             return;
         }
@@ -49,8 +49,10 @@ public final class Simd {
             c.fpu.emptyMask = 0xff;   // every x87 register empty (SDM EMMS)
             return;
         }
-        if (op <= LAST_ELEMENTWISE) {
+        if (op <= LAST_ELEMENTWISE || op >= PSIGNB && op <= PMADDUBSW) {
             binary(c, op, x, reg, rm, seg, off, PackedInt::apply);
+        } else if (op >= PSHUFB && op <= PALIGNR) {
+            Ssse3.execute(c, op, x, reg, rm, seg, off, imm);
         } else if (op >= PUNPCKLBW && op <= PACKUSWB) {
             binary(c, op, x, reg, rm, seg, off, null);
         } else if (op >= PSRLW && op <= PSLLQ) {
@@ -152,7 +154,7 @@ public final class Simd {
     }
 
     /** The 128-bit source operand: XMM register rm, or aligned memory. */
-    private static long[] source128(Cpu c, int rm, int seg, int off) {
+    static long[] source128(Cpu c, int rm, int seg, int off) {
         long[] s = new long[2];
         if (rm >= 0) {
             s[0] = c.xmm[2 * rm];

@@ -18,9 +18,17 @@ public final class SimdOp {
             PADDUSW = 8, PSUBB = 9, PSUBW = 10, PSUBD = 11, PSUBQ = 12, PSUBSB = 13, PSUBSW = 14, PSUBUSB = 15,
             PSUBUSW = 16, PCMPEQB = 17, PCMPEQW = 18, PCMPEQD = 19, PCMPGTB = 20, PCMPGTW = 21, PCMPGTD = 22,
             PMULLW = 23, PMULHW = 24, PMULHUW = 25, PMADDWD = 26, PMULUDQ = 27, PAND = 28, PANDN = 29, POR = 30,
-            PXOR = 31, PAVGB = 32, PAVGW = 33, PMINUB = 34, PMAXUB = 35, PMINSW = 36, PMAXSW = 37, PSADBW = 38;
-    /** The last id of the element-wise group above. */
+            PXOR = 31, PAVGB = 32, PAVGW = 33, PMINUB = 34, PMAXUB = 35, PMINSW = 36, PMAXSW = 37, PSADBW = 38,
+    /** SSSE3 (0F 38 xx), element-wise too. */
+            PSIGNB = 220, PSIGNW = 221, PSIGND = 222, PABSB = 223, PABSW = 224, PABSD = 225, PMULHRSW = 226,
+            PMADDUBSW = 227;
+    /** The last id of the element-wise group above (the SSSE3 ones are listed separately). */
     static final int LAST_ELEMENTWISE = 38;
+
+    // ---- SSSE3 across the register
+    public static final int PSHUFB = 228, PHADDW = 229, PHADDD = 230, PHADDSW = 231, PHSUBW = 232, PHSUBD = 233,
+            PHSUBSW = 234, PALIGNR = 235;
+    static final int SSSE3_FIRST = PSIGNB, SSSE3_LAST = PALIGNR;
 
     // ---- packed integer across the register: unpack, pack
     public static final int PUNPCKLBW = 40, PUNPCKLWD = 41, PUNPCKLDQ = 42, PUNPCKLQDQ = 43, PUNPCKHBW = 44,

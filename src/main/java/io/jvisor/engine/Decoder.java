@@ -88,7 +88,13 @@ final class Decoder {
         i.lock = lock;
         if (opcode >= 0x100 && SimdTable.handles(opcode & 0xff)) {
             int pfx = SimdTable.prefix(o32 != code32, rep == StringOps.REPE, rep == StringOps.REPNE);
-            decodeSimd(i, SimdTable.MAP[pfx][opcode & 0xff], pfx, seg);
+            int[][] map = SimdTable.MAP;
+            int b2 = opcode & 0xff;
+            if (b2 == 0x38 || b2 == 0x3a) {   // three-byte opcodes
+                map = b2 == 0x38 ? SimdTable.MAP38 : SimdTable.MAP3A;
+                b2 = next8();
+            }
+            decodeSimd(i, map[pfx][b2], pfx, seg);
             i.len = pos - start;
             return i;
         }

@@ -24,6 +24,8 @@ final class SimdTable {
 
     /** [prefix][second opcode byte]. */
     static final int[][] MAP = new int[4][256];
+    /** The three-byte maps 0F 38 xx and 0F 3A xx (SSSE3): [prefix][third byte]. */
+    static final int[][] MAP38 = new int[4][256], MAP3A = new int[4][256];
     /** Groups 12, 13, 14 (0F 71, 72, 73): [group][prefix][ModRM.reg]. */
     static final int[][][] GROUPS = new int[3][4][8];
     private static final boolean[] SIMD = new boolean[256];
@@ -163,6 +165,23 @@ final class SimdTable {
         forms(0xd0, 0, fp(F_ADDSUB, PD), 0, fp(F_ADDSUB, PS));
         forms(0xe6, 0, CVTTPD2DQ, CVTDQ2PD, CVTPD2DQ);
         forms(0xf0, 0, 0, 0, LDDQU | MEM_ONLY);
+
+        // ---- SSSE3: 0F 38 xx and 0F 3A 0F, MMX registers without a prefix, XMM with 66
+        int[] row38 = {PSHUFB, PHADDW, PHADDD, PHADDSW, PMADDUBSW, PHSUBW, PHSUBD, PHSUBSW, PSIGNB, PSIGNW,
+            PSIGND, PMULHRSW};
+        for (int k = 0; k < row38.length; k++) {
+            MAP38[NONE][k] = row38[k];
+            MAP38[P66][k] = row38[k] | XMM;
+        }
+        int[] abs = {PABSB, PABSW, PABSD};
+        for (int k = 0; k < abs.length; k++) {
+            MAP38[NONE][0x1c + k] = abs[k];
+            MAP38[P66][0x1c + k] = abs[k] | XMM;
+        }
+        MAP3A[NONE][0x0f] = PALIGNR | IMM8;
+        MAP3A[P66][0x0f] = PALIGNR | XMM | IMM8;
+        SIMD[0x38] = true;
+        SIMD[0x3a] = true;
     }
 
     /** An XMM instruction's forms without and with 66, F3, F2 (0: #UD); entries may carry flags. */

@@ -125,4 +125,27 @@ class SseTest {
             assertEquals(0, m.cpu.fpu.abridgedTagWord(), "EMMS empties them");
         }
     }
+
+    @Test
+    void ssse3() {
+        try (Machine m = sse()) {
+            m.cpu.xmm[0] = 0x0706_0504_0302_0100L;    // xmm0: byte k holds k
+            m.cpu.xmm[1] = 0x0f0e_0d0c_0b0a_0908L;
+            m.cpu.xmm[2] = 0x0001_0203_0405_0607L;    // xmm1: selectors 7..0, then 0x80 (zero) and 14..8
+            m.cpu.xmm[3] = 0x0809_0a0b_0c0d_0e80L;
+            Simd.setMmRegister(m.cpu, 1, 0x0004_0003_0002_0001L);
+            Simd.setMmRegister(m.cpu, 2, 0x0040_0030_0020_0010L);
+            m.code(0x66, 0x0f, 0x38, 0x00, 0xc1,       // pshufb xmm0, xmm1
+                   0x0f, 0x38, 0x01, 0xca,             // phaddw mm1, mm2
+                   0x66, 0x0f, 0x3a, 0x0f, 0xd0, 0x03, // palignr xmm2, xmm0, 3
+                   0xf4);
+            m.run(100);
+            assertEquals(0x0001_0203_0405_0607L, m.cpu.xmm[0], "bytes 7..0");
+            assertEquals(0x0809_0a0b_0c0d_0e00L, m.cpu.xmm[1], "a zeroed byte, then bytes 14..8");
+            assertEquals(0x0070_0030_0007_0003L, Simd.mmRegister(m.cpu, 1), "pairwise sums: mm1's, then mm2's");
+            // (xmm2:xmm0) >> 24 bytes-wise: xmm0's bytes 3..15, then xmm2's (zero) bytes 0..2
+            assertEquals(0x0d0e_0000_0102_0304L, m.cpu.xmm[4], "palignr low half");
+            assertEquals(0x0000_0008_090a_0b0cL, m.cpu.xmm[5], "palignr high half");
+        }
+    }
 }

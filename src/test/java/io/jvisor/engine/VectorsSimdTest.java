@@ -1,0 +1,266 @@
+package io.jvisor.engine;
+
+import io.jvisor.cpu.Cpu;
+import io.jvisor.cpu.Fault;
+import io.jvisor.cpu.Simd;
+import io.jvisor.memory.IoBus;
+import io.jvisor.memory.PhysicalMemory;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Replays the MMX / SSE2 integer vectors captured natively on this project's x86 host
+ * (tools/vectors, "SIMD vectors" in its README; src/test/resources/vectorsSimd): one
+ * user-mode instruction at CPL 3 in flat 32-bit protected mode with CR4.OSFXSR and
+ * CR4.OSXMMEXCPT set, compared with the real processor's general registers, flags, memory
+ * windows, MMX and XMM registers and MXCSR. The line format is the vectors32 one (see
+ * {@link Vectors32Test}) followed by the initial and the final MM0-7, XMM0-7 and MXCSR.
+ *
+ * <p>Set the system property {@code vectorsSimd.failures} to a file name to get every
+ * failing line appended there (the assertion message shows the first 20 of each file).
+ */
+class VectorsSimdTest {
+    static final int CODE = 0x1000, DATA = 0x200000, STACK = 0x300000;
+    static final int GDT = 0x100000, IDT = 0x101000, TSS = 0x102000, HANDLERS = 0x103000, STACK0 = 0x180000;
+    /** The families tools/vectors/simd.c generates: all must be present. */
+    static final Set<String> FAMILIES = Set.of("mmx_arith", "mmx_cmp_logic", "mmx_mul", "mmx_shift", "mmx_pack",
+            "mmx_move", "sse_mmxint", "sse2_int");
+    static final int FIELDS = 61, SHOWN = 20;
+    static final int CR4_SIMD = Cpu.CR4_OSFXSR | Cpu.CR4_OSXMMEXCPT;
+
+    private final PhysicalMemory mem = new PhysicalMemory(4L << 20);
+    private final Cpu cpu = new Cpu(mem, new IoBus());
+    private final ExecutionEngine engine = new ExecutionEngine(cpu);
+
+    @TestFactory
+    Stream<DynamicTest> everyFamily() throws IOException, URISyntaxException {
+        Path dir = Path.of(getClass().getResource("/vectorsSimd").toURI());
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(p -> p.toString().endsWith(".txt.gz")).sorted().toList();
+        }
+        Set<String> names = new TreeSet<>();
+        files.forEach(f -> names.add(family(f)));
+        assertTrue(names.containsAll(FAMILIES), "vector files missing: have " + names + ", need " + FAMILIES);
+        return files.stream().map(f -> DynamicTest.dynamicTest(family(f), () -> runFile(f)));
+    }
+
+    /** An SSE-capable processor accepts CR4.OSXMMEXCPT (SDM 2.5); the replay needs it set. */
+    @Test
+    void cr4AcceptsOsxmmexcpt() {
+        setUpSegments();
+        try {
+            cpu.writeCr(4, CR4_SIMD);
+        } catch (Fault f) {
+            fail("mov cr4, " + Integer.toHexString(CR4_SIMD) + " (OSFXSR | OSXMMEXCPT) raised vector " + f.vector);
+        }
+        assertEquals(CR4_SIMD, cpu.cr4 & CR4_SIMD);
+    }
+
+    private static String family(Path f) {
+        return f.getFileName().toString().replace(".txt.gz", "");
+    }
+
+    private void runFile(Path f) throws IOException {
+        List<String> shown = new ArrayList<>();
+        List<String> all = new ArrayList<>();
+        int count = 0, failed = 0, lineNo = 0;
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(f));
+             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                lineNo++;
+                if (line.startsWith("#") || line.isBlank()) {
+                    continue;
+                }
+                count++;
+                String[] fields = line.split(" ");
+                assertEquals(FIELDS, fields.length, "field count, line " + lineNo + " of " + f.getFileName());
+                String diff;
+                try {
+                    diff = runLine(fields);
+                } catch (RuntimeException | StackOverflowError e) {
+                    diff = "threw " + e;
+                }
+                if (diff != null) {
+                    failed++;
+                    String msg = "line " + lineNo + " " + fields[0] + ": " + diff;
+                    all.add(msg);
+                    if (shown.size() < SHOWN) {
+                        shown.add(msg);
+                    }
+                }
+            }
+        }
+        assertTrue(count > 0, "no tests in " + f.getFileName());
+        String dump = System.getProperty("vectorsSimd.failures");
+        if (dump != null && !all.isEmpty()) {
+            try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(Path.of(dump), StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND))) {
+                all.forEach(m -> w.println(family(f) + " " + m));
+            }
+        }
+        if (failed > 0) {
+            fail(failed + " of " + count + " tests failed in " + f.getFileName() + " (engine "
+                    + engine.options().name() + "), the first " + shown.size() + ":\n  " + String.join("\n  ", shown));
+        }
+    }
+
+    private void setUpSegments() {
+        cpu.reset();
+        // GDT: null, code0, data0, code3, data3, TSS
+        long[] gdt = {0, 0x00cf9b000000ffffL, 0x00cf93000000ffffL, 0x00cffb000000ffffL, 0x00cff3000000ffffL,
+            0x0000890000000067L | ((long) (TSS & 0xffffff) << 16)};
+        for (int i = 0; i < gdt.length; i++) {
+            mem.write64(GDT + 8L * i, gdt[i]);
+        }
+        for (int v = 0; v < 32; v++) {
+            int h = HANDLERS + v * 4;
+            mem.write8(h, 0xf4);
+            mem.write32(IDT + 8L * v, (h & 0xffff) | (0x08 << 16));
+            mem.write32(IDT + 8L * v + 4, (h & 0xffff0000) | 0xee00);
+        }
+        mem.write32(TSS + 4, STACK0);
+        mem.write32(TSS + 8, 0x10);
+        mem.write16(TSS + 0x66, 0x68);
+        cpu.gdtBase = GDT;
+        cpu.gdtLimit = 6 * 8 - 1;
+        cpu.idtBase = IDT;
+        cpu.idtLimit = 32 * 8 - 1;
+        cpu.writeCr(0, cpu.cr0 | Cpu.CR0_PE);
+        cpu.setSegmentCache(Cpu.TR, 0x28, TSS, 0x67, 0x8b);
+        cpu.setCpl(3);
+        cpu.setSegmentCache(Cpu.CS, 0x1b, 0, -1, 0xc0fb);
+        for (int s : new int[] {Cpu.SS, Cpu.DS, Cpu.ES, Cpu.FS, Cpu.GS}) {
+            cpu.setSegmentCache(s, 0x23, 0, -1, 0xc0f3);
+        }
+    }
+
+    private void setUp() {
+        setUpSegments();
+        try {
+            cpu.writeCr(4, cpu.cr4 | CR4_SIMD);
+        } catch (Fault f) {
+            // not accepted by writeCr (cr4AcceptsOsxmmexcpt reports that): set the bits directly
+            cpu.cr4 |= CR4_SIMD;
+        }
+    }
+
+    private static int hex(String s) {
+        return Integer.parseUnsignedInt(s, 16);
+    }
+
+    private static long hex64(String s) {
+        return Long.parseUnsignedLong(s, 16);
+    }
+
+    /** A 32-digit XMM field (bits 127..0) as {low, high}. */
+    private static long[] hex128(String s) {
+        return new long[] {hex64(s.substring(16, 32)), hex64(s.substring(0, 16))};
+    }
+
+    /** Returns null when the line matches, else what differs. */
+    String runLine(String[] f) {
+        setUp();
+        byte[] code = HexFormat.of().parseHex(f[0]);
+        for (int i = 0; i < 4096; i++) {
+            mem.write8(CODE + i, i < code.length ? code[i] : 0xcc);
+        }
+        byte[] data = HexFormat.of().parseHex(f[10]);
+        byte[] stack = HexFormat.of().parseHex(f[11]);
+        for (int i = 0; i < 64; i++) {
+            mem.write8(DATA + i, data[i]);
+            mem.write8(STACK + i, stack[i]);
+        }
+        for (int k = 0; k < 8; k++) {
+            cpu.r[k] = hex(f[1 + k]);
+        }
+        cpu.setEflags(hex(f[9]));
+        for (int i = 0; i < 8; i++) {
+            Simd.setMmRegister(cpu, i, hex64(f[27 + i]));
+            long[] x = hex128(f[35 + i]);
+            cpu.xmm[2 * i] = x[0];
+            cpu.xmm[2 * i + 1] = x[1];
+        }
+        cpu.fpu.setMxcsr(hex(f[43]));
+        cpu.eip = CODE;
+
+        Fault fault = engine.stepWithoutDelivery();
+        int vector = fault == null ? -1 : fault.vector;
+        StringBuilder d = new StringBuilder();
+        if (fault == null && cpu.cpl == 0) {
+            d.append(" an exception was delivered (now at ").append(Integer.toHexString(cpu.eip)).append(')');
+        }
+        int expVector = Integer.parseInt(f[24], 16);
+        int expDelta = Integer.parseInt(f[23], 16);
+        if (vector != expVector) {
+            d.append(" vector=").append(vector).append(" (expected ").append(expVector).append(')');
+        }
+        if (cpu.eip - CODE != expDelta) {
+            d.append(String.format(" eipdelta=%x (expected %x)", cpu.eip - CODE, expDelta));
+        }
+        int regMask = hex(f[26]);
+        String[] names = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
+        for (int k = 0; k < 8; k++) {
+            int exp = hex(f[12 + k]);
+            if ((regMask & (1 << k)) != 0 && cpu.r[k] != exp) {
+                d.append(String.format(" %s=%08x (expected %08x)", names[k], cpu.r[k], exp));
+            }
+        }
+        int flagMask = hex(f[25]);
+        int expFlags = hex(f[20]);
+        int flags = cpu.getEflags();
+        if (((flags ^ expFlags) & flagMask) != 0) {
+            d.append(String.format(" eflags=%08x (expected %08x, mask %x)", flags, expFlags, flagMask));
+        }
+        for (int i = 0; i < 8; i++) {
+            long mm = Simd.mmRegister(cpu, i), expMm = hex64(f[44 + i]);
+            if (mm != expMm) {
+                d.append(String.format(" mm%d=%016x (expected %016x)", i, mm, expMm));
+            }
+            long[] x = hex128(f[52 + i]);
+            if (cpu.xmm[2 * i] != x[0] || cpu.xmm[2 * i + 1] != x[1]) {
+                d.append(String.format(" xmm%d=%016x%016x (expected %s)", i, cpu.xmm[2 * i + 1], cpu.xmm[2 * i],
+                        f[52 + i]));
+            }
+        }
+        int expMxcsr = hex(f[60]);
+        if (cpu.fpu.mxcsr() != expMxcsr) {
+            d.append(String.format(" mxcsr=%08x (expected %08x)", cpu.fpu.mxcsr(), expMxcsr));
+        }
+        byte[] expData = HexFormat.of().parseHex(f[21]);
+        byte[] expStack = HexFormat.of().parseHex(f[22]);
+        for (int i = 0; i < 64; i++) {
+            if ((byte) mem.read8(DATA + i) != expData[i]) {
+                d.append(String.format(" [data+%x]=%02x (expected %02x)", i, mem.read8(DATA + i), expData[i]));
+            }
+            if ((byte) mem.read8(STACK + i) != expStack[i]) {
+                d.append(String.format(" [stack+%x]=%02x (expected %02x)", i, mem.read8(STACK + i), expStack[i]));
+            }
+        }
+        return d.isEmpty() ? null : d.toString().strip();
+    }
+}
