@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""check.py - validate vectors32 files.
+"""check.py - validate vectors32 and vectorsSimd files.
 
 Usage: check.py [--model] FILE.txt[.gz]...
 
 Always checks the structure of every line (field count, widths, mask
-sanity, ESP and windows).  With --model it also replays the instruction
+sanity, ESP and windows).  Lines with 61 fields are SIMD lines
+(vectorsSimd, README.md "SIMD vectors"); with --model they are replayed
+on a model of the MMX / SSE2 integer instructions (simd_execute).  With --model it also replays the instruction
 on a small reference interpreter written from the Intel/AMD manuals
 (a subset of the families: the ALU, shift, bit, multiply/divide, BCD,
 condition and data-movement ones) and compares the compared state with
@@ -876,6 +878,364 @@ def model_line(rec):
     return errs
 
 
+# ======================================================================
+# SIMD lines (vectorsSimd, 61 fields): MMX and SSE2 integer instructions,
+# modelled from the SDM instruction pages.
+
+M64 = (1 << 64) - 1
+M128 = (1 << 128) - 1
+
+
+def parse_simd(f):
+    assert len(f) == 61, "field count %d" % len(f)
+    rec = parse(" ".join(f[:27]))
+    simd = []
+    for base in (27, 44):
+        mm = [int(x, 16) for x in f[base:base + 8]]
+        xmm = [int(x, 16) for x in f[base + 8:base + 16]]
+        for x in f[base:base + 8]:
+            assert len(x) == 16, "MM field width"
+        for x in f[base + 8:base + 16]:
+            assert len(x) == 32, "XMM field width"
+        assert len(f[base + 16]) == 8, "MXCSR field width"
+        simd.append((mm, xmm, int(f[base + 16], 16)))
+    assert rec[9] == 0xcd5 and rec[10] == 0xff, "SIMD masks are always full"
+    return rec, simd
+
+
+def lanes(v, w, n):
+    m = (1 << w) - 1
+    return [(v >> (w * i)) & m for i in range(n // w)]
+
+
+def join(es, w):
+    m = (1 << w) - 1
+    v = 0
+    for i, e in enumerate(es):
+        v |= (e & m) << (w * i)
+    return v
+
+
+def sx(v, w):
+    return v - (1 << w) if v >> (w - 1) & 1 else v
+
+
+def sat_s(v, w):
+    return max(-(1 << (w - 1)), min((1 << (w - 1)) - 1, v))
+
+
+def sat_u(v, w):
+    return max(0, min((1 << w) - 1, v))
+
+
+# element-wise ops: opcode -> (element width, f(a, b))
+ELEM = {
+    0xfc: (8, lambda a, b, w: a + b), 0xfd: (16, lambda a, b, w: a + b),
+    0xfe: (32, lambda a, b, w: a + b), 0xd4: (64, lambda a, b, w: a + b),
+    0xf8: (8, lambda a, b, w: a - b), 0xf9: (16, lambda a, b, w: a - b),
+    0xfa: (32, lambda a, b, w: a - b), 0xfb: (64, lambda a, b, w: a - b),
+    0xec: (8, lambda a, b, w: sat_s(sx(a, w) + sx(b, w), w)),
+    0xed: (16, lambda a, b, w: sat_s(sx(a, w) + sx(b, w), w)),
+    0xe8: (8, lambda a, b, w: sat_s(sx(a, w) - sx(b, w), w)),
+    0xe9: (16, lambda a, b, w: sat_s(sx(a, w) - sx(b, w), w)),
+    0xdc: (8, lambda a, b, w: sat_u(a + b, w)), 0xdd: (16, lambda a, b, w: sat_u(a + b, w)),
+    0xd8: (8, lambda a, b, w: sat_u(a - b, w)), 0xd9: (16, lambda a, b, w: sat_u(a - b, w)),
+    0x74: (8, lambda a, b, w: -1 if a == b else 0), 0x75: (16, lambda a, b, w: -1 if a == b else 0),
+    0x76: (32, lambda a, b, w: -1 if a == b else 0),
+    0x64: (8, lambda a, b, w: -1 if sx(a, w) > sx(b, w) else 0),
+    0x65: (16, lambda a, b, w: -1 if sx(a, w) > sx(b, w) else 0),
+    0x66: (32, lambda a, b, w: -1 if sx(a, w) > sx(b, w) else 0),
+    0xdb: (64, lambda a, b, w: a & b), 0xdf: (64, lambda a, b, w: ~a & b),
+    0xeb: (64, lambda a, b, w: a | b), 0xef: (64, lambda a, b, w: a ^ b),
+    0xd5: (16, lambda a, b, w: sx(a, 16) * sx(b, 16)),
+    0xe5: (16, lambda a, b, w: (sx(a, 16) * sx(b, 16)) >> 16),
+    0xe4: (16, lambda a, b, w: (a * b) >> 16),
+    0xe0: (8, lambda a, b, w: (a + b + 1) >> 1), 0xe3: (16, lambda a, b, w: (a + b + 1) >> 1),
+    0xda: (8, lambda a, b, w: min(a, b)), 0xde: (8, lambda a, b, w: max(a, b)),
+    0xea: (16, lambda a, b, w: min(sx(a, w), sx(b, w))), 0xee: (16, lambda a, b, w: max(sx(a, w), sx(b, w))),
+}
+
+
+def chunk64(op, a, b):
+    """the ops that work on each 64-bit half as a whole"""
+    if op == 0xf5:      # PMADDWD
+        x, y = lanes(a, 16, 64), lanes(b, 16, 64)
+        return join([sx(x[2 * i], 16) * sx(y[2 * i], 16) + sx(x[2 * i + 1], 16) * sx(y[2 * i + 1], 16)
+                     for i in range(2)], 32)
+    if op == 0xf4:      # PMULUDQ
+        return (a & 0xffffffff) * (b & 0xffffffff)
+    if op == 0xf6:      # PSADBW
+        return sum(abs(x - y) for x, y in zip(lanes(a, 8, 64), lanes(b, 8, 64)))
+    w, fn = ELEM[op]
+    return join([fn(x, y, w) for x, y in zip(lanes(a, w, 64), lanes(b, w, 64))], w)
+
+
+def halves(v, n):
+    return [v & M64] if n == 64 else [v & M64, v >> 64]
+
+
+def per_half(op, a, b, n):
+    r = 0
+    for i, (x, y) in enumerate(zip(halves(a, n), halves(b, n))):
+        r |= (chunk64(op, x, y) & M64) << (64 * i)
+    return r
+
+
+UNPACK = {0x60: (8, 0), 0x61: (16, 0), 0x62: (32, 0), 0x6c: (64, 0),
+          0x68: (8, 1), 0x69: (16, 1), 0x6a: (32, 1), 0x6d: (64, 1)}
+PACK = {0x63: (16, 8, True), 0x6b: (32, 16, True), 0x67: (16, 8, False)}
+
+
+def unpack(op, d, s, n):
+    w, high = UNPACK[op]
+    h = n // 2
+    if high:
+        d, s = d >> h, s >> h
+    es = []
+    for x, y in zip(lanes(d & ((1 << h) - 1), w, h), lanes(s & ((1 << h) - 1), w, h)):
+        es += [x, y]
+    return join(es, w)
+
+
+def pack(op, d, s, n):
+    w, nw, signed = PACK[op]
+    es = [sx(e, w) for e in lanes(d, w, n) + lanes(s, w, n)]
+    return join([sat_s(e, nw) if signed else sat_u(e, nw) for e in es], nw)
+
+
+def shift_elems(kind, v, w, n, count):
+    out = []
+    for e in lanes(v, w, n):
+        if kind == "srl":
+            out.append(0 if count > w - 1 else e >> count)
+        elif kind == "sll":
+            out.append(0 if count > w - 1 else e << count)
+        else:
+            out.append(sx(e, w) >> min(count, w - 1))
+    return join(out, w)
+
+
+SHIFT_OP = {0xd1: ("srl", 16), 0xd2: ("srl", 32), 0xd3: ("srl", 64), 0xe1: ("sra", 16), 0xe2: ("sra", 32),
+            0xf1: ("sll", 16), 0xf2: ("sll", 32), 0xf3: ("sll", 64)}
+SHIFT_GRP = {(0x71, 2): ("srl", 16), (0x71, 4): ("sra", 16), (0x71, 6): ("sll", 16),
+             (0x72, 2): ("srl", 32), (0x72, 4): ("sra", 32), (0x72, 6): ("sll", 32),
+             (0x73, 2): ("srl", 64), (0x73, 6): ("sll", 64)}
+
+
+class SimdFault(Exception):
+    def __init__(self, vec):
+        Exception.__init__(self, vec)
+        self.vec = vec
+
+
+def simd_execute(m, code):
+    """m: Machine with .mm and .xmm; executes one instruction, sets m.eip"""
+    d = Decoder(code)
+    lock = False
+    pfx = 0
+    while True:
+        b = d.byte()
+        if b == 0xf0:
+            lock = True
+        elif b in (0x66, 0xf2, 0xf3):
+            # F2/F3: the last one counts and outranks 66
+            pfx = b if b != 0x66 or pfx == 0 else pfx
+        elif b in (0x26, 0x2e, 0x36, 0x3e):
+            pass
+        else:
+            break
+    assert b == 0x0f, "not a 0F opcode"
+    op = d.byte()
+    x = pfx == 0x66
+    n = 128 if x else 64
+    reg = rm = None
+    if op != 0x77:
+        reg, rmo = d.modrm(m, False)
+    needs_imm = op in (0x70, 0x71, 0x72, 0x73, 0xc4, 0xc5)
+    imm = d.imm(1) if needs_imm else None
+    m.eip = CODE + d.pos
+    reg_form = op == 0x77 or rmo[0] == "r"
+
+    def ud():
+        raise SimdFault(6)
+
+    if lock:
+        ud()
+
+    def getreg(i, xr):
+        return m.xmm[i] if xr else m.mm[i]
+
+    def setreg(i, xr, v):
+        if xr:
+            m.xmm[i] = v & M128
+        else:
+            m.mm[i] = v & M64
+
+    def read_src(bytes_, aligned, xr):
+        """the r/m source: a register of the kind xr, or memory"""
+        if reg_form:
+            return getreg(rmo[1], xr)
+        a = rmo[1]
+        if aligned and a & 15:
+            raise SimdFault(13)
+        return m.rd(a, 8 * bytes_)
+
+    def write_dst(v, bytes_, aligned, xr):
+        if reg_form:
+            setreg(rmo[1], xr, v)
+            return
+        a = rmo[1]
+        if aligned and a & 15:
+            raise SimdFault(13)
+        m.wr(a, 8 * bytes_, v & ((1 << (8 * bytes_)) - 1))
+
+    if pfx not in (0, 0x66) and op not in (0x6f, 0x7f, 0x7e, 0x70, 0xd6):
+        ud()
+    if op in ELEM or op in (0xf4, 0xf5, 0xf6):
+        s = read_src(n // 8, x, x)
+        setreg(reg, x, per_half(op, getreg(reg, x), s, n))
+    elif op in UNPACK:
+        if op in (0x6c, 0x6d) and not x:
+            ud()
+        low_mmx = op in (0x60, 0x61, 0x62) and not x
+        s = read_src(4 if low_mmx else n // 8, x, x)
+        setreg(reg, x, unpack(op, getreg(reg, x), s, n))
+    elif op in PACK:
+        s = read_src(n // 8, x, x)
+        setreg(reg, x, pack(op, getreg(reg, x), s, n))
+    elif op in SHIFT_OP:
+        kind, w = SHIFT_OP[op]
+        count = read_src(n // 8, x, x) & M64
+        setreg(reg, x, shift_elems(kind, getreg(reg, x), w, n, count))
+    elif op in (0x71, 0x72, 0x73):
+        if not reg_form:
+            ud()
+        i = rmo[1]
+        if (op, reg) in SHIFT_GRP:
+            kind, w = SHIFT_GRP[(op, reg)]
+            setreg(i, x, shift_elems(kind, getreg(i, x), w, n, imm))
+        elif op == 0x73 and reg in (3, 7) and x:
+            c = min(imm, 16) * 8
+            v = m.xmm[i] >> c if reg == 3 else m.xmm[i] << c
+            setreg(i, True, v)
+        else:
+            ud()
+    elif op == 0x6e:                        # MOVD mm/xmm, r/m32
+        v = m.r[rmo[1]] if reg_form else m.rd(rmo[1], 32)
+        setreg(reg, x, v)
+    elif op == 0x7e and pfx != 0xf3:        # MOVD r/m32, mm/xmm
+        v = getreg(reg, x) & 0xffffffff
+        if reg_form:
+            m.r[rmo[1]] = v
+        else:
+            m.wr(rmo[1], 32, v)
+    elif op == 0x7e:                        # F3: MOVQ xmm, xmm/m64
+        setreg(reg, True, read_src(8, False, True) & M64)
+    elif op == 0x6f:                        # MOVQ / MOVDQA / MOVDQU loads
+        xr = pfx != 0
+        setreg(reg, xr, read_src(16 if xr else 8, pfx == 0x66, xr))
+    elif op == 0x7f:
+        xr = pfx != 0
+        write_dst(getreg(reg, xr), 16 if xr else 8, pfx == 0x66, xr)
+    elif op == 0xe7:                        # MOVNTQ / MOVNTDQ
+        if reg_form:
+            ud()
+        write_dst(getreg(reg, x), n // 8, x, x)
+    elif op == 0xd6:
+        if pfx == 0x66:                     # MOVQ xmm/m64, xmm
+            v = m.xmm[reg] & M64
+            if reg_form:
+                m.xmm[rmo[1]] = v
+            else:
+                m.wr(rmo[1], 64, v)
+        elif not reg_form or pfx == 0:
+            ud()
+        elif pfx == 0xf3:                   # MOVQ2DQ xmm, mm
+            m.xmm[reg] = m.mm[rmo[1]]
+        else:                               # MOVDQ2Q mm, xmm
+            m.mm[reg] = m.xmm[rmo[1]] & M64
+    elif op == 0x70:
+        if pfx == 0:
+            s = read_src(8, False, False)
+            ws = lanes(s, 16, 64)
+            setreg(reg, False, join([ws[imm >> (2 * k) & 3] for k in range(4)], 16))
+        else:
+            s = read_src(16, True, True)
+            if pfx == 0x66:
+                ds = lanes(s, 32, 128)
+                m.xmm[reg] = join([ds[imm >> (2 * k) & 3] for k in range(4)], 32)
+            else:
+                ws = lanes(s, 16, 128)
+                part = ws[4:] if pfx == 0xf3 else ws[:4]
+                sh = [part[imm >> (2 * k) & 3] for k in range(4)]
+                m.xmm[reg] = join(ws[:4] + sh if pfx == 0xf3 else sh + ws[4:], 16)
+    elif op == 0xc4:                        # PINSRW
+        v = (m.r[rmo[1]] if reg_form else m.rd(rmo[1], 16)) & 0xffff
+        k = imm & (7 if x else 3)
+        old = getreg(reg, x)
+        setreg(reg, x, old & ~(0xffff << (16 * k)) | v << (16 * k))
+    elif op == 0xc5:                        # PEXTRW
+        if not reg_form:
+            ud()
+        k = imm & (7 if x else 3)
+        m.r[reg] = getreg(rmo[1], x) >> (16 * k) & 0xffff
+    elif op == 0xd7:                        # PMOVMSKB
+        if not reg_form:
+            ud()
+        m.r[reg] = join([e >> 7 for e in lanes(getreg(rmo[1], x), 8, n)], 1)
+    elif op == 0xf7:                        # MASKMOVQ / MASKMOVDQU to DS:EDI
+        if not reg_form:
+            ud()
+        data, mask = lanes(getreg(reg, x), 8, n), lanes(getreg(rmo[1], x), 8, n)
+        for k in range(n // 8):
+            if mask[k] >> 7:
+                m.wr((m.r[EDI] + k) & 0xffffffff, 8, data[k])
+    elif op == 0x77:                        # EMMS: nothing visible here
+        pass
+    else:
+        ud()
+
+
+def model_simd(rec, simd, code_hex):
+    code, r0, fl0, w0, r1, fl1, w1, eipd, vec, fmask, rmask = rec
+    (mm0, xmm0, mx0), (mm1, xmm1, mx1) = simd
+
+    def machine():
+        mc = Machine(r0, fl0, w0)
+        mc.mm, mc.xmm = list(mm0), list(xmm0)
+        return mc
+    m = machine()
+    try:
+        simd_execute(m, code)
+    except SimdFault as e:
+        m = machine()
+        m.vec = e.vec
+    except Unsupported as e:
+        return ["model: %s" % e]
+    errs = []
+    if m.vec != vec:
+        return ["vector model %d cpu %d" % (m.vec, vec)]
+    delta = m.eip - CODE if m.vec < 0 else 0
+    if delta != eipd:
+        errs.append("eip delta model %x cpu %x" % (delta, eipd))
+    for i in range(8):
+        if m.r[i] != r1[i]:
+            errs.append("reg %d model %08x cpu %08x" % (i, m.r[i], r1[i]))
+        if m.mm[i] != mm1[i]:
+            errs.append("mm%d model %016x cpu %016x" % (i, m.mm[i], mm1[i]))
+        if m.xmm[i] != xmm1[i]:
+            errs.append("xmm%d model %032x cpu %032x" % (i, m.xmm[i], xmm1[i]))
+    if (m.fl ^ fl1) & fmask:
+        errs.append("flags model %03x cpu %03x" % (m.fl & 0xfff, fl1 & 0xfff))
+    if mx0 != mx1:
+        errs.append("mxcsr changed %08x -> %08x" % (mx0, mx1))
+    for wi, base in ((0, DATA), (1, STACK)):
+        got = bytes(m.mem[base + i] for i in range(WIN))
+        if got != w1[wi]:
+            errs.append("window %d differs" % wi)
+    return errs
+
+
 def main(argv):
     model = "--model" in argv
     files = [a for a in argv if not a.startswith("--")]
@@ -888,8 +1248,12 @@ def main(argv):
                 if line.startswith("#"):
                     continue
                 n += 1
+                fields = line.split()
                 try:
-                    rec = parse(line)
+                    if len(fields) == 61:
+                        rec, simd = parse_simd(fields)
+                    else:
+                        rec, simd = parse(line), None
                 except AssertionError as e:
                     print("%s:%d: %s" % (fn, ln, e))
                     bad += 1
@@ -897,7 +1261,7 @@ def main(argv):
                 if not model:
                     continue
                 try:
-                    errs = model_line(rec)
+                    errs = model_line(rec) if simd is None else model_simd(rec, simd, fields[0])
                 except Unsupported:
                     continue
                 modelled += 1

@@ -245,6 +245,14 @@ int modrm_mem(Test *t, int reg, int lo, int hi, uint32_t avoid,
     exit(2);
 }
 
+#ifndef VECTORS_NO_RUNNER
+/*
+ * Everything below runs the 32-bit families natively (i386 ucontext,
+ * entry.S).  The SIMD harness (simd.c, a 64-bit program) reuses the test
+ * building code above and has its own runner: it compiles this file with
+ * -DVECTORS_NO_RUNNER.
+ */
+
 /* ---------------------------------------------------------------- runner */
 
 static volatile struct {
@@ -457,3 +465,5 @@ int main(int argc, char **argv)
     fprintf(stderr, "unknown family %s\n", argv[1]);
     return 1;
 }
+
+#endif /* VECTORS_NO_RUNNER */
