@@ -96,16 +96,16 @@ final class QemuOptions {
         return (int) cpus;
     }
 
-    /** -cpu: jvisor emulates one model, a Pentium II class i686 (CpuId). */
+    /** -cpu: jvisor emulates one model, a 32-bit Core 2 (CpuId): QEMU's name for it, core2duo, or max. */
     static void checkCpu(String spec) {
         Map<String, String> p = props(spec, "model");
         String model = p.getOrDefault("model", "").toLowerCase(Locale.ROOT);
         if (p.size() > 1) {
             throw new BadInput("-cpu feature flags are not supported (" + spec + "); jvisor's CPU model is fixed");
         }
-        if (!model.equals("pentium2") && !model.equals("max")) {
-            throw new BadInput("-cpu " + model + " is not available: jvisor emulates one model, a Pentium II "
-                    + "class i686 (-cpu pentium2, or -cpu max)");
+        if (!model.equals("core2duo") && !model.equals("max")) {
+            throw new BadInput("-cpu " + model + " is not available: jvisor emulates one model, an Intel Core 2 "
+                    + "without long mode (-cpu core2duo, or -cpu max)");
         }
     }
 

@@ -85,7 +85,7 @@ final class RunCommand implements Callable<Integer> {
             + "cores=,threads=]); each runs on a host thread of its own.")
     String smp;
 
-    @Option(names = {"--cpu", "-cpu"}, paramLabel = "MODEL", description = "pentium2 or max (the one model).")
+    @Option(names = {"--cpu", "-cpu"}, paramLabel = "MODEL", description = "core2duo or max (the one model).")
     String cpuModel;
 
     @Option(names = {"--accel", "-accel"}, paramLabel = "tcg|interp",

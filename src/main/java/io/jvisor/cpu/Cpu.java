@@ -143,6 +143,9 @@ public final class Cpu {
     public static final long EFER_NXE = 1L << 11;
     /** IA32_MISC_ENABLE (MSR 0x1A0), see {@link SystemOps#MISC_ENABLE_RESET}. */
     public long miscEnable;
+    /** IA32_DEBUGCTL and the last-branch FROM (0-3) and TO (4-7) registers (SystemOps.LBR_DEPTH). */
+    long debugCtl;
+    final long[] lbr = new long[8];
     /** Guest RAM, indexed by an entry's physical address (unsigned). */
     private final MemorySegment ram;
     /** The x87 floating-point unit. */
@@ -196,6 +199,8 @@ public final class Cpu {
         gdtLimit = idtLimit = 0xffff;
         sysenterCs = sysenterEsp = sysenterEip = 0;
         efer = 0;
+        debugCtl = 0;
+        java.util.Arrays.fill(lbr, 0);
         miscEnable = SystemOps.MISC_ENABLE_RESET;
         keepResumeFlag = false;
         deliveringFault = false;

@@ -1,14 +1,15 @@
 package io.jvisor.cpu;
 
 /**
- * The P6 family's performance-monitoring counters (SDM Vol. 3, "Performance Monitoring in
- * P6 Family Processors"): two 40-bit counters, PERFCTR0/1 (MSRs 0xC1, 0xC2), programmed by
- * PERFEVTSEL0/1 (0x186, 0x187), with bit 22 of PERFEVTSEL0 enabling both. A write to a
- * counter sets its low 32 bits and sign-extends bit 31 into bits 39:32.
+ * Architectural performance monitoring, version 1 (SDM Vol. 3 "Architectural Performance
+ * Monitoring Version 1"), as the Core 2 of {@link CpuId} reports it in CPUID leaf 0AH: two
+ * 40-bit counters IA32_PMC0/1 (MSRs 0xC1, 0xC2) programmed by IA32_PERFEVTSEL0/1 (0x186,
+ * 0x187), each enabled by its own EN bit (22). A write to a counter sets its low 32 bits
+ * and sign-extends bit 31 into bits 39:32.
  *
- * <p>Two events count: instructions retired (0xC0) and unhalted cycles (0x79, at the 1 GHz
- * TSC rate). Other events and the USR/OS and edge/threshold qualifiers are not modelled:
- * such counters keep their value. RDPMC reads the same values.
+ * <p>Two events count: unhalted core cycles (0x3C, and the P6 encoding 0x79; at the 1 GHz
+ * TSC rate) and instructions retired (0xC0). Other events and the USR/OS and edge/threshold
+ * qualifiers are not modelled: such counters keep their value. RDPMC reads the same values.
  *
  * <p>A counting counter with the INT bit (20) set raises the local APIC's performance-counter
  * interrupt when it wraps past 2^40 (SDM 18.x "Generating an Interrupt on Overflow"): the
@@ -19,12 +20,14 @@ package io.jvisor.cpu;
  */
 public final class PerfCounters {
     public static final int PERFCTR0 = 0xc1, PERFCTR1 = 0xc2, PERFEVTSEL0 = 0x186, PERFEVTSEL1 = 0x187;
-    public static final int EVENT_INST_RETIRED = 0xc0, EVENT_CPU_CLK_UNHALTED = 0x79;
+    public static final int EVENT_INST_RETIRED = 0xc0, EVENT_CPU_CLK_UNHALTED = 0x79, EVENT_CORE_CYCLES = 0x3c;
+    /** General-purpose counters (CPUID.0AH:EAX[15:8]). */
+    public static final int COUNTERS = 2;
     public static final long ENABLE = 1L << 22;
     /** PERFEVTSEL.INT: an overflow of this counter interrupts through the LVT PMC entry. */
     public static final long INT = 1L << 20;
     static final long MASK40 = (1L << 40) - 1;
-    /** PERFEVTSEL bits that exist: event, unit mask, USR, OS, E, PC, INT, EN (22, counter 0 only), INV, CMASK. */
+    /** PERFEVTSEL bits that exist: event, unit mask, USR, OS, E, PC, INT, EN, INV, CMASK (bit 21 is reserved). */
     private static final long EVTSEL_WRITABLE = 0xffdf_ffffL;
 
     private final long[] select = new long[2];
@@ -38,22 +41,22 @@ public final class PerfCounters {
         return msr == PERFCTR0 || msr == PERFCTR1 || msr == PERFEVTSEL0 || msr == PERFEVTSEL1;
     }
 
-    private boolean enabled() {
-        return (select[0] & ENABLE) != 0;
+    private boolean enabled(int n) {
+        return (select[n] & ENABLE) != 0;
     }
 
     /** The current reading of counter n's event, or -1 if the event does not count. */
     private static long source(Cpu c, long select) {
         return switch ((int) select & 0xff) {
             case EVENT_INST_RETIRED -> c.instructions;
-            case EVENT_CPU_CLK_UNHALTED -> c.tsc();
+            case EVENT_CPU_CLK_UNHALTED, EVENT_CORE_CYCLES -> c.tsc();
             default -> -1;
         };
     }
 
     /** Counter n's 40-bit value now. */
     public long counter(Cpu c, int n) {
-        long s = enabled() ? source(c, select[n]) : -1;
+        long s = enabled(n) ? source(c, select[n]) : -1;
         return s < 0 ? value[n] : (value[n] + s - since[n]) & MASK40;
     }
 
@@ -76,7 +79,7 @@ public final class PerfCounters {
 
     /** Where counter n, as just settled, next wraps with its interrupt enabled. */
     private void arm(Cpu c, int n) {
-        boolean interrupts = enabled() && (select[n] & INT) != 0 && source(c, select[n]) >= 0;
+        boolean interrupts = enabled(n) && (select[n] & INT) != 0 && source(c, select[n]) >= 0;
         overflowAt[n] = interrupts ? since[n] + (MASK40 + 1 - value[n]) : Long.MAX_VALUE;
     }
 
@@ -99,7 +102,8 @@ public final class PerfCounters {
     public long nextCycleOverflow() {
         long t = Long.MAX_VALUE;
         for (int n = 0; n < 2; n++) {
-            if (((int) select[n] & 0xff) == EVENT_CPU_CLK_UNHALTED) {
+            int event = (int) select[n] & 0xff;
+            if (event == EVENT_CPU_CLK_UNHALTED || event == EVENT_CORE_CYCLES) {
                 t = Math.min(t, overflowAt[n]);
             }
         }
@@ -125,8 +129,7 @@ public final class PerfCounters {
             }
             default -> {
                 int n = msr - PERFEVTSEL0;
-                long allowed = n == 0 ? EVTSEL_WRITABLE : EVTSEL_WRITABLE & ~ENABLE;
-                if ((v & ~allowed) != 0) {
+                if ((v & ~EVTSEL_WRITABLE) != 0) {
                     return false;
                 }
                 settle(c);

@@ -451,7 +451,20 @@ public final class SystemOps {
 
     public static final int MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_APIC_BASE = 0x1b, MSR_BIOS_SIGN = 0x8b,
             MSR_MTRRCAP = 0xfe, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176,
-            MSR_PAT = 0x277, MSR_MTRR_DEF_TYPE = 0x2ff, MSR_MISC_ENABLE = 0x1a0, MSR_EFER = 0xc0000080;
+            MSR_PAT = 0x277, MSR_MTRR_DEF_TYPE = 0x2ff, MSR_MISC_ENABLE = 0x1a0, MSR_EFER = 0xc0000080,
+            MSR_DEBUGCTL = 0x1d9, MSR_LBR_TOS = 0x1c9, MSR_LER_FROM = 0x1dd, MSR_LER_TO = 0x1de;
+    /**
+     * The Core 2's last-branch record stack (SDM 17.5): four FROM (0x40-0x43) and TO (0x60-0x63)
+     * registers, the top-of-stack index and IA32_DEBUGCTL with its LBR (0) and
+     * FREEZE_LBRS_ON_PMI (11) bits. The registers hold what software writes; branches are not
+     * recorded into them.
+     */
+    static final int LBR_DEPTH = 4;
+    static final long DEBUGCTL_WRITABLE = 1L | 1L << 11;
+
+    private static boolean isLbr(int msr) {
+        return msr >= 0x40 && msr < 0x40 + LBR_DEPTH || msr >= 0x60 && msr < 0x60 + LBR_DEPTH;
+    }
     /**
      * IA32_MISC_ENABLE as a Pentium 4 reports it: fast strings (0), performance monitoring
      * available (7), BTS and PEBS unavailable (11, 12). Writable: fast strings, TCC (3),
@@ -496,6 +509,8 @@ public final class SystemOps {
             case MSR_PAT -> c.pat;
             case MSR_MTRR_DEF_TYPE -> c.mtrrDefType;
             case MSR_MISC_ENABLE -> c.miscEnable;
+            case MSR_DEBUGCTL -> c.debugCtl;
+            case MSR_LBR_TOS, MSR_LER_FROM, MSR_LER_TO -> 0;
             case MSR_EFER -> {
                 if (!CpuId.nx(c)) {
                     throw Fault.gp0();
@@ -505,6 +520,9 @@ public final class SystemOps {
             default -> {
                 if (isMtrr(msr)) {
                     yield c.mtrr[msr - 0x200];
+                }
+                if (isLbr(msr)) {
+                    yield c.lbr[(msr & 0x20) >>> 3 | (msr & 3)];
                 }
                 throw Fault.gp0();
             }
@@ -563,6 +581,12 @@ public final class SystemOps {
                 c.pat = v;
             }
             case MSR_MTRR_DEF_TYPE -> c.mtrrDefType = v & 0xcff;
+            case MSR_DEBUGCTL -> {
+                if ((v & ~DEBUGCTL_WRITABLE) != 0) {
+                    throw Fault.gp0();
+                }
+                c.debugCtl = v;
+            }
             case MSR_MISC_ENABLE -> {
                 if ((v & ~(MISC_ENABLE_WRITABLE | MISC_ENABLE_FIXED)) != 0) {
                     throw Fault.gp0();
@@ -580,6 +604,10 @@ public final class SystemOps {
                 }
             }
             default -> {
+                if (isLbr(msr)) {
+                    c.lbr[(msr & 0x20) >>> 3 | (msr & 3)] = v;
+                    return;
+                }
                 if (!isMtrr(msr)) {
                     throw Fault.gp0();
                 }

@@ -56,7 +56,7 @@ class FrontEndProcessTest {
         "-M pc -m 64M -smp 1 -cpu max -accel tcg -display none -name guest=test -serial none -monitor none -kernel K",
         "-machine pc,accel=tcg -m size=64M -kernel K -serial stdio -append console=ttyS0",
         "-kernel K -d guest_errors,cpu_reset -D LOG -debugcon file:LOG2 -no-shutdown -accel tcg,thread=single",
-        "-kernel K -cpu pentium2 -smp cpus=1 -vga none -nographic -device pvpanic",
+        "-kernel K -cpu core2duo -smp cpus=1 -vga none -nographic -device pvpanic",
         "run --kernel K --engine interp --memory 32M --quiet",
     })
     void qemuStyleCommandLinesRunTheGuest(String line) throws Exception {

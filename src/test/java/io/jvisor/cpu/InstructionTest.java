@@ -257,14 +257,36 @@ class InstructionTest {
     }
 
     @Test
-    void cpuidDescribesAnI686() {
+    void cpuidDescribesTheCore2Model() {
         try (Machine m = run(1, 0, 0, 0, 0x0f, 0xa2)) {
-            assertEquals(6, (m.cpu.r[Cpu.EAX] >> 8) & 0xf, "family 6");
+            assertEquals(0x6f6, m.cpu.r[Cpu.EAX], "family 6, model 15, stepping 6");
             int edx = m.cpu.r[Cpu.EDX];
-            assertTrue((edx & CpuId.CX8) != 0 && (edx & CpuId.SEP) != 0 && (edx & CpuId.CMOV) != 0
-                    && (edx & CpuId.PAE) != 0 && (edx & CpuId.PGE) != 0 && (edx & CpuId.PSE) != 0);
-            assertEquals(0, edx & (1 << 9), "no APIC is advertised");
-            assertEquals(0, edx & (1 << 23), "no MMX is advertised");
+            int all = CpuId.CX8 | CpuId.SEP | CpuId.CMOV | CpuId.PAE | CpuId.PGE | CpuId.PSE | CpuId.PAT | CpuId.MMX
+                    | CpuId.FXSR | CpuId.SSE | CpuId.SSE2 | CpuId.CLFSH | CpuId.DE;
+            assertEquals(all, edx & all);
+            assertEquals(0, edx & (1 << 9), "no APIC is advertised on a machine without one");
+            assertEquals(0, edx & (1 << 7 | 1 << 14), "no MCE/MCA: not implemented");
+            assertEquals(CpuId.SSE3 | CpuId.SSSE3, m.cpu.r[Cpu.ECX]);
+            assertEquals(8 << 8, m.cpu.r[Cpu.EBX] & 0xff00, "CLFLUSH line: 64 bytes");
+        }
+        // the brand string, leaves 0x80000002-4
+        StringBuilder brand = new StringBuilder();
+        for (int leaf = 0x80000002; leaf <= 0x80000004; leaf++) {
+            try (Machine m = run(leaf, 0, 0, 0, 0x0f, 0xa2)) {
+                for (int r : new int[] {Cpu.EAX, Cpu.EBX, Cpu.ECX, Cpu.EDX}) {
+                    for (int k = 0; k < 4; k++) {
+                        int ch = (m.cpu.r[r] >>> (8 * k)) & 0xff;
+                        if (ch != 0) {
+                            brand.append((char) ch);
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(CpuId.BRAND, brand.toString());
+        try (Machine m = run(0x0a, 0, 0, 0, 0x0f, 0xa2)) {
+            assertEquals(1, m.cpu.r[Cpu.EAX] & 0xff, "architectural performance monitoring version 1");
+            assertEquals(2, (m.cpu.r[Cpu.EAX] >>> 8) & 0xff, "two counters");
         }
     }
 

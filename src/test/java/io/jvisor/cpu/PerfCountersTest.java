@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The P6 counters as Linux's p6 PMU driver and its hardware check use them. */
 class PerfCountersTest {
     @Test
-    void countsInstructionsRetiredOnceEnabled() {
+    void eachCounterCountsOnceItsOwnSelectIsEnabled() {
         try (PhysicalMemory mem = new PhysicalMemory(4L << 20)) {
             Cpu c = new Cpu(mem, new IoBus());
             PerfCounters p = c.pmu;
@@ -20,17 +20,34 @@ class PerfCountersTest {
             assertTrue(p.write(c, PERFCTR0, 0xffff));
             assertEquals(0xffff, p.read(c, PERFCTR0));
             assertTrue(p.write(c, PERFEVTSEL1, EVENT_INST_RETIRED));
-            assertTrue(p.write(c, PERFEVTSEL0, ENABLE | EVENT_CPU_CLK_UNHALTED));
             p.write(c, PERFCTR1, 0);
+            c.instructions += 7;
+            assertEquals(0, p.read(c, PERFCTR1), "EN clear: no counting");
+            assertTrue(p.write(c, PERFEVTSEL1, ENABLE | EVENT_INST_RETIRED));
             c.instructions += 1000;
-            assertEquals(1000, p.read(c, PERFCTR1), "counter 1 counts once PERFEVTSEL0.EN is set");
-            p.write(c, PERFEVTSEL0, EVENT_CPU_CLK_UNHALTED);   // EN off: both stop
+            assertEquals(1000, p.read(c, PERFCTR1), "counter 1 counts with its own EN (architectural PMU)");
+            p.write(c, PERFEVTSEL0, 0);
             c.instructions += 5;
-            assertEquals(1000, p.read(c, PERFCTR1));
+            assertEquals(1005, p.read(c, PERFCTR1), "PERFEVTSEL0 does not gate counter 1");
+            p.write(c, PERFEVTSEL1, EVENT_INST_RETIRED);   // EN off: stops
+            c.instructions += 5;
+            assertEquals(1005, p.read(c, PERFCTR1));
             assertTrue(p.write(c, PERFCTR0, 0x8000_0000L));
             assertEquals(0xff_8000_0000L, p.read(c, PERFCTR0), "bit 31 sign-extends into bits 39:32");
-            assertFalse(p.write(c, PERFEVTSEL1, ENABLE), "EN exists in PERFEVTSEL0 only");
             assertFalse(p.write(c, PERFEVTSEL0, 1L << 21), "reserved bit");
+        }
+    }
+
+    @Test
+    void coreCyclesCountTheTsc() {
+        try (PhysicalMemory mem = new PhysicalMemory(4L << 20)) {
+            Cpu c = new Cpu(mem, new IoBus());
+            long[] tsc = {100};
+            c.tscSource = () -> tsc[0];
+            c.pmu.write(c, PERFEVTSEL0, ENABLE | EVENT_CORE_CYCLES);
+            c.pmu.write(c, PERFCTR0, 0);
+            tsc[0] += 12345;
+            assertEquals(12345, c.pmu.read(c, PERFCTR0));
         }
     }
 
