@@ -18,7 +18,7 @@ passed=0
 failed=0
 for name in "$@"; do
     log="$OUT/$name.qemu.log"
-    timeout 60 qemu-system-i386 -accel tcg -device pc-testdev -device pci-testdev -kernel "$OUT/$name.elf" -display none -serial none \
+    timeout 60 qemu-system-i386 -accel tcg -cpu core2duo -device pc-testdev -device pci-testdev -kernel "$OUT/$name.elf" -display none -serial none \
         -debugcon stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot -m 64 \
         >"$log" 2>&1 </dev/null
     status=$?
