@@ -195,7 +195,12 @@ class DebianGuestTest {
         Run r = boot("bzImage", "initrd-shell.gz", 256L << 20, input);
         String out = r.console();
         assertTrue(out.contains("Linux") && out.contains("i686"), "uname -a\n" + out);
-        assertTrue(out.contains("GenuineIntel") && out.contains("cx8") && out.contains("cmov"), "cpuinfo\n" + out);
+        assertTrue(out.contains("GenuineIntel") && out.contains("Intel(R) Core(TM)2 CPU"), "cpuinfo\n" + out);
+        String flags = out.lines().filter(l -> l.startsWith("flags")).findFirst().orElse("");
+        for (String f : new String[] {"fpu", "pse", "tsc", "pae", "cx8", "sep", "cmov", "pat", "clflush", "mmx", "fxsr",
+            "sse", "sse2", "pni", "ssse3"}) {
+            assertTrue((" " + flags + " ").contains(" " + f + " "), "cpuinfo flag " + f + "\n" + flags);
+        }
         assertTrue(out.contains("cpuinfo") && out.contains("meminfo") && out.contains("uptime"), "ls /proc\n" + out);
         assertTrue(out.contains("DONE-42"), out);
         assertEquals(0, r.status().status(), r.status().reason());
