@@ -12,5 +12,5 @@ if [ "$what" = all ] || [ "$what" = harness ]; then
 fi
 if [ "$what" = all ] || [ "$what" = simd ]; then
     gcc -static -O2 -Wall -Wextra -fno-pie -no-pie -DVECTORS_NO_RUNNER \
-        -o build/simd simd.c harness.c entry64.S
+        -o build/simd simd.c simdfp.c x87.c harness.c entry64.S
 fi

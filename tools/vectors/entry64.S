@@ -8,7 +8,10 @@
  * landing pad or on an exception; the signal handler in simd.c copies the
  * registers out of the ucontext and redirects RIP to simd_resume, where
  * the kernel has restored the instruction's FPU/SSE state: FXSAVE stores it
- * to simd_fx_out, then the host state and the C stack are restored.
+ * to simd_fx_out and FNSTENV the x87 environment (for the full tag word) to
+ * simd_env_out, then the host state and the C stack are restored.  Neither
+ * checks for a pending x87 exception, so an instruction that left one (ES
+ * set) is recorded as it left the state.
  */
         .intel_syntax noprefix
         .text
@@ -42,6 +45,7 @@ run_simd:
         .type   simd_resume, @function
 simd_resume:
         fxsave  [rip + simd_fx_out]
+        fnstenv [rip + simd_env_out]    /* the full tag word; masks all x87 exceptions */
         mov     rsp, qword ptr [rip + simd_saved_rsp]
         fxrstor [rip + simd_fx_host]
         cld
@@ -55,13 +59,15 @@ simd_resume:
 
         .data
         .align  16
-        .globl  simd_fx_in, simd_fx_out, simd_fx_host
+        .globl  simd_fx_in, simd_fx_out, simd_fx_host, simd_env_out
 simd_fx_in:
         .fill   512, 1, 0
 simd_fx_out:
         .fill   512, 1, 0
 simd_fx_host:
         .fill   512, 1, 0
+simd_env_out:
+        .fill   32, 1, 0
         .align  8
         .globl  simd_regs, simd_esp, simd_saved_rsp, simd_code_entry
 simd_regs:
