@@ -152,6 +152,8 @@ public final class Cpu {
     public final Fpu fpu = new Fpu();
     /** Software IEEE arithmetic for the SSE and x87 units (this vCPU's thread only). */
     final SoftFloat softFloat = new SoftFloat();
+    /** Scratch for one SSE instruction: a 128-bit memory operand, and the elements of a result. */
+    final long[] simdScratch = new long[2], sseLanes = new long[4];
     /** XMM0-7: register i is {@code xmm[2i]} (bits 63:0) and {@code xmm[2i+1]} (bits 127:64). */
     public final long[] xmm = new long[16];
     /** Called when the engine must forget decoded code for a physical page that became code. */

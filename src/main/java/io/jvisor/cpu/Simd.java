@@ -231,11 +231,10 @@ public final class Simd {
         long mask = width == 64 ? -1L : (1L << width) - 1;
         int pos = 0;
         for (int s = 0; s < 64; s += width) {
-            long ea = (a >>> s) & mask, eb = (b >>> s) & mask;
-            for (long e : new long[] {ea, eb}) {
-                r[pos >>> 6] |= e << (pos & 63);
-                pos += width;
-            }
+            r[pos >>> 6] |= ((a >>> s) & mask) << (pos & 63);
+            pos += width;
+            r[pos >>> 6] |= ((b >>> s) & mask) << (pos & 63);
+            pos += width;
         }
         return r;
     }

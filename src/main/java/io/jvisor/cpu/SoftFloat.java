@@ -73,38 +73,22 @@ final class SoftFloat {
 
     /** Unpacks single-precision {@code bits} into a (b when {@code second}); returns the class. */
     int unpackSingle(int bits, boolean second) {
-        boolean neg = bits < 0;
-        int e = (bits >>> 23) & 0xff;
-        long f = bits & 0x7fffffL;
-        int cls, exp = 0;
-        long sig = 0;
-        if (e == 0xff) {
-            cls = f == 0 ? INF : NAN;
-        } else if (e == 0) {
-            if (f == 0) {
-                cls = ZERO;
-            } else {
-                cls = FINITE;
-                int lz = Long.numberOfLeadingZeros(f);
-                sig = f << lz;
-                exp = -149 + 63 - lz;
-            }
-        } else {
-            cls = FINITE;
-            sig = (f | 1L << 23) << 40;
-            exp = e - 127;
-        }
-        set(second, cls, neg, exp, sig);
-        return cls;
+        return unpackBinary(bits & 0xffff_ffffL, 8, 23, second);
     }
 
     int unpackDouble(long bits, boolean second) {
-        boolean neg = bits < 0;
-        int e = (int) (bits >>> 52) & 0x7ff;
-        long f = bits & 0xf_ffff_ffff_ffffL;
+        return unpackBinary(bits, 11, 52, second);
+    }
+
+    /** Unpacks an IEEE binary value of {@code expBits} exponent and {@code fracBits} fraction bits. */
+    private int unpackBinary(long bits, int expBits, int fracBits, boolean second) {
+        boolean neg = (bits >>> (expBits + fracBits) & 1) != 0;
+        int maxExp = (1 << expBits) - 1, bias = maxExp >> 1;
+        int e = (int) (bits >>> fracBits) & maxExp;
+        long f = bits & ((1L << fracBits) - 1);
         int cls, exp = 0;
         long sig = 0;
-        if (e == 0x7ff) {
+        if (e == maxExp) {
             cls = f == 0 ? INF : NAN;
         } else if (e == 0) {
             if (f == 0) {
@@ -113,12 +97,12 @@ final class SoftFloat {
                 cls = FINITE;
                 int lz = Long.numberOfLeadingZeros(f);
                 sig = f << lz;
-                exp = -1074 + 63 - lz;
+                exp = 1 - bias - fracBits + 63 - lz;
             }
         } else {
             cls = FINITE;
-            sig = (f | 1L << 52) << 11;
-            exp = e - 1023;
+            sig = (f | 1L << fracBits) << (63 - fracBits);
+            exp = e - bias;
         }
         set(second, cls, neg, exp, sig);
         return cls;
@@ -280,14 +264,14 @@ final class SoftFloat {
         boolean tiny = false;
         if (exp < f.emin) {
             // tininess after rounding: the result rounded with an unbounded exponent is below 2^emin
-            long[] r = roundBits(neg, sig, low, drop);
-            tiny = (r[1] != 0 ? exp + 1 : exp) < f.emin;
+            roundBits(neg, sig, low, drop);
+            tiny = (roundCarry ? exp + 1 : exp) < f.emin;
         }
         if (tiny && !underflowMasked && trapAdjust != 0) {
-            long[] r = roundBits(neg, sig, low, drop);   // x87: the significand rounded as if normal, exponent wrapped
-            flags |= UNDERFLOW | (r[2] != 0 ? INEXACT : 0);
-            roundedUp = r[3] != 0;
-            return r[1] != 0 ? pack(neg, exp + 1 + trapAdjust, Long.MIN_VALUE, f) : pack(neg, exp + trapAdjust, r[0], f);
+            long m = roundBits(neg, sig, low, drop);   // x87: the significand rounded as if normal, exponent wrapped
+            flags |= UNDERFLOW | (roundInexact ? INEXACT : 0);
+            roundedUp = roundUp;
+            return roundCarry ? pack(neg, exp + 1 + trapAdjust, Long.MIN_VALUE, f) : pack(neg, exp + trapAdjust, m, f);
         }
         if (tiny) {
             if (flushToZero && underflowMasked) {
@@ -307,15 +291,16 @@ final class SoftFloat {
                 l = (s << (64 - extra)) | (l != 0 ? 1 : 0);
                 s = s >>> extra;
             }
-            long[] r = roundBits(neg, s, l, drop);
-            boolean inexact = r[2] != 0;
-            roundedUp = r[3] != 0;
-            if (inexact) {
+            long m = roundBits(neg, s, l, drop);
+            roundedUp = roundUp;
+            if (roundInexact) {
                 flags |= INEXACT | UNDERFLOW;
             } else if (!underflowMasked) {
                 flags |= UNDERFLOW;
             }
-            long m = r[1] != 0 ? Long.MIN_VALUE : r[0];   // a carry out of a denormal is the smallest normal
+            if (roundCarry) {
+                m = Long.MIN_VALUE;   // a carry out of a denormal is the smallest normal
+            }
             if (m == 0) {
                 return packZero(neg, f);
             }
@@ -324,19 +309,24 @@ final class SoftFloat {
             }
             return packDenormal(neg, m, f);
         }
-        long[] r = roundBits(neg, sig, low, drop);
-        if (r[2] != 0) {
-            flags |= INEXACT;
-        }
-        roundedUp = r[3] != 0;
-        long m = r[0];
-        if (r[1] != 0) {
+        long m = roundBits(neg, sig, low, drop);
+        boolean inexact = roundInexact;
+        roundedUp = roundUp;
+        if (roundCarry) {
             m = Long.MIN_VALUE;
             exp++;
         }
-        if (exp > f.emax && !overflowMasked && trapAdjust != 0) {
-            flags |= OVERFLOW;
-            return pack(neg, exp - trapAdjust, m, f);
+        if (exp > f.emax && !overflowMasked) {
+            if (trapAdjust != 0) {
+                flags |= OVERFLOW | (inexact ? INEXACT : 0);
+                return pack(neg, exp - trapAdjust, m, f);
+            }
+            // SSE: nothing is written; precision only if the unbounded result was inexact
+            flags |= OVERFLOW | (inexact ? INEXACT : 0);
+            return 0;
+        }
+        if (inexact) {
+            flags |= INEXACT;
         }
         if (exp > f.emax) {
             flags |= OVERFLOW | INEXACT;
@@ -355,11 +345,15 @@ final class SoftFloat {
         return pack(neg, exp, m, f);
     }
 
+    // ---- the outcome of the last roundBits besides the significand
+    private boolean roundCarry, roundInexact, roundUp;
+
     /**
-     * Rounds a 64-bit significand with 64 bits below it to its top {@code 64 - drop} bits:
-     * {rounded significand (low drop bits zero), carry out of bit 63, inexact, rounded up}.
+     * Rounds a 64-bit significand with 64 bits below it to its top {@code 64 - drop} bits and
+     * returns it (low drop bits zero); {@link #roundCarry} tells a carry out of bit 63,
+     * {@link #roundInexact} that bits were dropped, {@link #roundUp} that it was rounded up.
      */
-    private long[] roundBits(boolean neg, long sig, long low, int drop) {
+    private long roundBits(boolean neg, long sig, long low, int drop) {
         long dropped = drop == 0 ? 0 : sig & ((1L << drop) - 1);
         long kept = drop == 0 ? sig : sig & -(1L << drop);
         boolean inexact = dropped != 0 || low != 0;
@@ -383,17 +377,20 @@ final class SoftFloat {
             case UP -> up = inexact && !neg;
             default -> up = false;
         }
-        long carry = 0;
+        boolean carry = false;
         if (up) {
             long unit = drop == 0 ? 1 : 1L << drop;
             long n = kept + unit;
             if (Long.compareUnsigned(n, kept) < 0) {
-                carry = 1;   // wrapped past bit 63
+                carry = true;   // wrapped past bit 63
                 n = 0;
             }
             kept = n;
         }
-        return new long[] {kept, carry, inexact ? 1 : 0, up ? 1 : 0};
+        roundCarry = carry;
+        roundInexact = inexact;
+        roundUp = up;
+        return kept;
     }
 
     private long pack(boolean neg, int exp, long m, Format f) {

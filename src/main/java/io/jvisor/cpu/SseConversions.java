@@ -101,23 +101,21 @@ final class SseConversions {
             }
             case CVTDQ2PS -> {
                 long[] e = source128(c, rm, seg, off);
-                long[] r = new long[4];
+                long[] r = c.sseLanes;
                 for (int k = 0; k < 4; k++) {
                     r[k] = fromInt(s, false, (int) (e[k >>> 1] >>> (32 * (k & 1))));
                 }
                 SseFloat.finish(c, s);
-                long[] p = SseFloat.pack(false, r);
-                Simd.setXmm(c, reg, p[0], p[1]);
+                Simd.setXmm(c, reg, SseFloat.packLo(false, r), SseFloat.packHi(false, r));
             }
             case CVTPS2DQ, CVTTPS2DQ -> {
                 long[] e = source128(c, rm, seg, off);
-                long[] r = new long[4];
+                long[] r = c.sseLanes;
                 for (int k = 0; k < 4; k++) {
                     r[k] = toInt(s, false, (e[k >>> 1] >>> (32 * (k & 1))) & 0xffff_ffffL, op == CVTTPS2DQ, daz);
                 }
                 SseFloat.finish(c, s);
-                long[] p = SseFloat.pack(false, r);
-                Simd.setXmm(c, reg, p[0], p[1]);
+                Simd.setXmm(c, reg, SseFloat.packLo(false, r), SseFloat.packHi(false, r));
             }
             case CVTDQ2PD -> {
                 long v = rm >= 0 ? c.xmm[2 * rm] : c.read64(seg, off);
@@ -134,7 +132,7 @@ final class SseConversions {
     }
 
     private static long[] source128(Cpu c, int rm, int seg, int off) {
-        long[] e = new long[2];
+        long[] e = c.simdScratch;
         SseFloat.source(c, rm, seg, off, e);
         return e;
     }
@@ -151,7 +149,7 @@ final class SseConversions {
         return dbl ? r : r & 0xffff_ffffL;
     }
 
-    /** A single or double element to a 32-bit integer (integer indefinite when invalid). */
+    /** A single or double element to a 32-bit integer (integer indefinite when invalid; never the denormal flag). */
     static long toInt(SoftFloat s, boolean dbl, long v, boolean truncate, boolean daz) {
         SseFloat.unpack(s, dbl, v, false, daz);
         return s.toInteger(truncate, Integer.MIN_VALUE, Integer.MAX_VALUE, INDEFINITE) & 0xffff_ffffL;
@@ -159,26 +157,46 @@ final class SseConversions {
 
     /** Single to double: exact; a NaN keeps its sign and payload (made quiet). */
     static long widen(SoftFloat s, long v, boolean daz) {
+        int outer = s.flags;
+        s.flags = 0;
         int cls = SseFloat.unpack(s, false, v, false, daz);
+        long r;
         if (cls == NAN) {
             if (SseFloat.isSignalling(false, v)) {
                 s.flags |= INVALID;
             }
-            return (v & 0x8000_0000L) << 32 | 0x7ff8_0000_0000_0000L | (v & 0x3f_ffffL) << 29;
+            r = (v & 0x8000_0000L) << 32 | 0x7ff8_0000_0000_0000L | (v & 0x3f_ffffL) << 29;
+        } else {
+            r = convert(s, cls, Format.DOUBLE);
         }
-        return cls == INF ? s.packInf(s.aNeg, Format.DOUBLE) : s.round(s.aNeg, s.aExp, s.aSig, 0, Format.DOUBLE, 53);
+        s.flags = SseFloat.withDenormal(s, outer, false, daz, 0, v, false);
+        return r;
     }
 
     /** Double to single, rounded; a NaN keeps its sign and the top of its payload. */
     static long narrow(SoftFloat s, long v, boolean daz) {
+        int outer = s.flags;
+        s.flags = 0;
         int cls = SseFloat.unpack(s, true, v, false, daz);
+        long r;
         if (cls == NAN) {
             if (SseFloat.isSignalling(true, v)) {
                 s.flags |= INVALID;
             }
-            return (v >>> 32 & 0x8000_0000L) | 0x7fc0_0000L | (v >>> 29 & 0x3f_ffffL);
+            r = (v >>> 32 & 0x8000_0000L) | 0x7fc0_0000L | (v >>> 29 & 0x3f_ffffL);
+        } else {
+            r = convert(s, cls, Format.SINGLE) & 0xffff_ffffL;
         }
-        long r = cls == INF ? s.packInf(s.aNeg, Format.SINGLE) : s.round(s.aNeg, s.aExp, s.aSig, 0, Format.SINGLE, 24);
-        return r & 0xffff_ffffL;
+        s.flags = SseFloat.withDenormal(s, outer, true, daz, 0, v, false);
+        return r;
+    }
+
+    /** Operand a (not a NaN) in format f: a zero (also a denormal read as zero), an infinity, or rounded. */
+    private static long convert(SoftFloat s, int cls, Format f) {
+        return switch (cls) {
+            case ZERO -> s.packZero(s.aNeg, f);
+            case INF -> s.packInf(s.aNeg, f);
+            default -> s.round(s.aNeg, s.aExp, s.aSig, 0, f, f.precision);
+        };
     }
 }

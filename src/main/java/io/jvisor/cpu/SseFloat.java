@@ -56,6 +56,8 @@ final class SseFloat {
         s.rounding = (m >>> 13) & 3;
         s.flushToZero = (m & MXCSR_FTZ) != 0;
         s.underflowMasked = (m & (UNDERFLOW << 7)) != 0;
+        s.overflowMasked = (m & (OVERFLOW << 7)) != 0;
+        s.trapAdjust = 0;
         return s;
     }
 
@@ -104,18 +106,35 @@ final class SseFloat {
         return v | (dbl ? 1L << 51 : 1L << 22);
     }
 
-    /** Unpacks an element into operand a or b, applying DAZ or flagging a denormal; returns the class. */
+    /** Unpacks an element into operand a or b, a denormal as zero under DAZ; returns the class. */
     static int unpack(SoftFloat s, boolean dbl, long v, boolean second, boolean daz) {
         int cls = dbl ? s.unpackDouble(v, second) : s.unpackSingle((int) v, second);
-        Format f = format(dbl);
-        if (cls == FINITE && (second ? s.bDenormal(f) : s.aDenormal(f))) {
-            if (daz) {
-                s.zeroOperand(second);
-                return ZERO;
-            }
-            s.flags |= DENORMAL;
+        if (daz && isDenormal(dbl, v)) {
+            s.zeroOperand(second);
+            return ZERO;
         }
         return cls;
+    }
+
+    static boolean isDenormal(boolean dbl, long v) {
+        return dbl ? (v & 0x7ff0_0000_0000_0000L) == 0 && (v & 0xf_ffff_ffff_ffffL) != 0
+                : (v & 0x7f80_0000L) == 0 && (v & 0x7f_ffffL) != 0;
+    }
+
+    /**
+     * Adds the denormal flag for one element's operation that began with flags {@code outer}
+     * and set {@code s.flags} on its own (SDM 11.5.2.2 as processors do it): only when an
+     * operand is a denormal (not read as zero), none is a NaN, and the operation raised
+     * neither invalid nor divide-by-zero. Returns the flags of all elements so far.
+     */
+    static int withDenormal(SoftFloat s, int outer, boolean dbl, boolean daz, long a, long b, boolean twoOperands) {
+        int f = s.flags;
+        boolean nan = isNaN(dbl, b) || twoOperands && isNaN(dbl, a);
+        boolean denormal = isDenormal(dbl, b) || twoOperands && isDenormal(dbl, a);
+        if (!daz && denormal && !nan && (f & (INVALID | DIVZERO)) == 0) {
+            f |= DENORMAL;
+        }
+        return outer | f;
     }
 
     /** The value of an element as a double, after DAZ (exact for both formats). */
@@ -129,6 +148,14 @@ final class SseFloat {
 
     /** One element of a two-operand arithmetic operation (a: destination, b: source). */
     static long binary(SoftFloat s, int operation, boolean dbl, long a, long b, boolean daz, int predicate) {
+        int outer = s.flags;
+        s.flags = 0;
+        long r = binaryElement(s, operation, dbl, a, b, daz, predicate);
+        s.flags = withDenormal(s, outer, dbl, daz, a, b, true);
+        return r;
+    }
+
+    private static long binaryElement(SoftFloat s, int operation, boolean dbl, long a, long b, boolean daz, int predicate) {
         int ca = unpack(s, dbl, a, false, daz);
         int cb = unpack(s, dbl, b, true, daz);
         Format f = format(dbl);
@@ -190,14 +217,19 @@ final class SseFloat {
         if (operation == F_RCP || operation == F_RSQRT) {
             return approximation(operation, (int) b) & 0xffff_ffffL;
         }
+        int outer = s.flags;
+        s.flags = 0;
         int cls = unpack(s, dbl, b, false, daz);
+        long r;
         if (cls == NAN) {
             if (isSignalling(dbl, b)) {
                 s.flags |= INVALID;
             }
-            return quiet(dbl, b);
+            r = quiet(dbl, b);
+        } else {
+            r = s.sqrt(format(dbl), format(dbl).precision);
         }
-        long r = s.sqrt(format(dbl), format(dbl).precision);
+        s.flags = withDenormal(s, outer, dbl, daz, 0, b, false);
         return dbl ? r : r & 0xffff_ffffL;
     }
 
@@ -239,64 +271,70 @@ final class SseFloat {
     private static void arithmetic(Cpu c, int operation, int shape, int reg, int rm, int seg, int off, int imm) {
         boolean dbl = shape == PD || shape == SD;
         boolean scalar = shape == SS || shape == SD;
-        long[] src = new long[2];
+        long slo, shi = 0;
         if (rm >= 0) {
-            src[0] = c.xmm[2 * rm];
-            src[1] = c.xmm[2 * rm + 1];
+            slo = c.xmm[2 * rm];
+            shi = c.xmm[2 * rm + 1];
         } else if (scalar) {
-            src[0] = dbl ? c.read64(seg, off) : c.read32(seg, off) & 0xffff_ffffL;
+            slo = dbl ? c.read64(seg, off) : c.read32(seg, off) & 0xffff_ffffL;
         } else {
-            Simd.read128(c, seg, off, true, src);
+            long[] m = c.simdScratch;
+            Simd.read128(c, seg, off, true, m);
+            slo = m[0];
+            shi = m[1];
         }
         long dlo = c.xmm[2 * reg], dhi = c.xmm[2 * reg + 1];
         int n = scalar ? 1 : dbl ? 2 : 4;
-        long[] a = elements(dbl, dlo, dhi), b = elements(dbl, src[0], src[1]);
-        long[] r = elements(dbl, dlo, dhi);   // scalar forms keep the destination's upper elements
+        long[] r = c.sseLanes;
+        for (int k = 0; k < 4; k++) {
+            r[k] = lane(dbl, dlo, dhi, k);   // scalar forms keep the destination's upper elements
+        }
         SoftFloat s = unit(c);
         boolean daz = daz(c);
         switch (operation) {
             case F_SQRT, F_RCP, F_RSQRT -> {
                 for (int k = 0; k < n; k++) {
-                    r[k] = unary(s, operation, dbl, b[k], daz);
+                    r[k] = unary(s, operation, dbl, lane(dbl, slo, shi, k), daz);
                 }
             }
             case F_ADDSUB -> {
                 for (int k = 0; k < n; k++) {
-                    r[k] = binary(s, (k & 1) == 0 ? F_SUB : F_ADD, dbl, a[k], b[k], daz, 0);
+                    r[k] = binary(s, (k & 1) == 0 ? F_SUB : F_ADD, dbl, lane(dbl, dlo, dhi, k), lane(dbl, slo, shi, k), daz, 0);
                 }
             }
             case F_HADD, F_HSUB -> {
                 int op = operation == F_HADD ? F_ADD : F_SUB;
                 int half = n / 2;
                 for (int k = 0; k < half; k++) {
-                    r[k] = binary(s, op, dbl, a[2 * k], a[2 * k + 1], daz, 0);
-                    r[half + k] = binary(s, op, dbl, b[2 * k], b[2 * k + 1], daz, 0);
+                    r[k] = binary(s, op, dbl, lane(dbl, dlo, dhi, 2 * k), lane(dbl, dlo, dhi, 2 * k + 1), daz, 0);
+                    r[half + k] = binary(s, op, dbl, lane(dbl, slo, shi, 2 * k), lane(dbl, slo, shi, 2 * k + 1), daz, 0);
                 }
             }
             default -> {
                 for (int k = 0; k < n; k++) {
-                    r[k] = binary(s, operation, dbl, a[k], b[k], daz, imm);
+                    r[k] = binary(s, operation, dbl, lane(dbl, dlo, dhi, k), lane(dbl, slo, shi, k), daz, imm);
                 }
             }
         }
         finish(c, s);
-        long[] packed = pack(dbl, r);
-        Simd.setXmm(c, reg, packed[0], packed[1]);
+        Simd.setXmm(c, reg, packLo(dbl, r), packHi(dbl, r));
     }
 
-    /** The elements of a 128-bit value: four singles (zero-extended) or two doubles. */
-    static long[] elements(boolean dbl, long lo, long hi) {
+    /** Element k of a 128-bit value: a single (zero-extended, k 0-3) or a double (k 0-1; 2-3 read as 0). */
+    static long lane(boolean dbl, long lo, long hi, int k) {
         if (dbl) {
-            return new long[] {lo, hi};
+            return k == 0 ? lo : k == 1 ? hi : 0;
         }
-        return new long[] {lo & 0xffff_ffffL, lo >>> 32, hi & 0xffff_ffffL, hi >>> 32};
+        return ((k < 2 ? lo : hi) >>> (32 * (k & 1))) & 0xffff_ffffL;
     }
 
-    static long[] pack(boolean dbl, long[] e) {
-        if (dbl) {
-            return new long[] {e[0], e[1]};
-        }
-        return new long[] {(e[0] & 0xffff_ffffL) | e[1] << 32, (e[2] & 0xffff_ffffL) | e[3] << 32};
+    /** The low and high 64 bits of four singles or two doubles. */
+    static long packLo(boolean dbl, long[] e) {
+        return dbl ? e[0] : (e[0] & 0xffff_ffffL) | e[1] << 32;
+    }
+
+    static long packHi(boolean dbl, long[] e) {
+        return dbl ? e[1] : (e[2] & 0xffff_ffffL) | e[3] << 32;
     }
 
     // =====================================================================================
@@ -314,12 +352,11 @@ final class SseFloat {
         }
         SoftFloat s = unit(c);
         boolean daz = daz(c);
-        unpack(s, dbl, a, false, daz);
-        unpack(s, dbl, b, true, daz);
         boolean nan = isNaN(dbl, a) || isNaN(dbl, b);
         if (nan && (signalsQuiet || isSignalling(dbl, a) || isSignalling(dbl, b))) {
             s.flags |= INVALID;
         }
+        s.flags = withDenormal(s, 0, dbl, daz, a, b, true);
         int bits;
         if (nan) {
             bits = Flags.ZF | Flags.PF | Flags.CF;
@@ -406,10 +443,10 @@ final class SseFloat {
             case MOVMSKPD -> c.r[reg] = (int) (c.xmm[2 * rm] >>> 63 | (c.xmm[2 * rm + 1] >>> 63) << 1);
             case SHUFPS -> {
                 source(c, rm, seg, off, s);
-                long[] d = elements(false, c.xmm[2 * reg], c.xmm[2 * reg + 1]), e = elements(false, s[0], s[1]);
-                long[] r = {d[imm & 3], d[(imm >>> 2) & 3], e[(imm >>> 4) & 3], e[(imm >>> 6) & 3]};
-                long[] p = pack(false, r);
-                Simd.setXmm(c, reg, p[0], p[1]);
+                long dlo = c.xmm[2 * reg], dhi = c.xmm[2 * reg + 1];
+                long lo = lane(false, dlo, dhi, imm & 3) | lane(false, dlo, dhi, (imm >>> 2) & 3) << 32;
+                long hi = lane(false, s[0], s[1], (imm >>> 4) & 3) | lane(false, s[0], s[1], (imm >>> 6) & 3) << 32;
+                Simd.setXmm(c, reg, lo, hi);
             }
             case SHUFPD -> {
                 source(c, rm, seg, off, s);
