@@ -168,8 +168,7 @@ public final class X87 {
                 switch (reg) {
                     case 0 -> {             // fld m32fp
                         beginMem(cpu, f, op, modrm, seg, off);
-                        loadOperand(cpu, f, FMT_M32, seg, off);
-                        push(f, f.tSe, f.tM);
+                        fldFloat(f, loadOperand(cpu, f, FMT_M32, seg, off));
                     }
                     case 2, 3 -> {          // fst/fstp m32fp
                         beginMem(cpu, f, op, modrm, seg, off);
@@ -229,8 +228,7 @@ public final class X87 {
                 switch (reg) {
                     case 0 -> {             // fld m64fp
                         beginMem(cpu, f, op, modrm, seg, off);
-                        loadOperand(cpu, f, FMT_M64, seg, off);
-                        push(f, f.tSe, f.tM);
+                        fldFloat(f, loadOperand(cpu, f, FMT_M64, seg, off));
                     }
                     case 2, 3 -> {          // fst/fstp m64fp
                         beginMem(cpu, f, op, modrm, seg, off);
@@ -303,38 +301,61 @@ public final class X87 {
     /** D8/DA/DC/DE with a memory operand: fadd fmul fcom fcomp fsub fsubr fdiv fdivr (and fi- forms). */
     private static void arithMem(Cpu cpu, Fpu f, int op, int modrm, int reg, int fmt, int seg, int off) {
         beginMem(cpu, f, op, modrm, seg, off);
-        loadOperand(cpu, f, fmt, seg, off);
+        boolean denormal = (loadOperand(cpu, f, fmt, seg, off) & DE) != 0;
         int bSe = f.tSe;
         long bM = f.tM;
-        fetch(f, 0);
         if (reg == 2 || reg == 3) {
-            setCC(f, compare(f, f.tSe, f.tM, bSe, bM, false));
+            if (!unorderedIfEmpty(f, 0, 0)) {
+                compareAndSignal(f, f.sexp[f.phys(0)], f.mant[f.phys(0)], bSe, bM, false, denormal);
+            }
             if (reg == 3) {
                 f.pop();
             }
             return;
         }
-        arith(f, reg, f.tSe, f.tM, bSe, bM, f.phys(0));
+        int dest = f.phys(0);
+        if (f.isEmpty(0)) {
+            stackUnderflow(f);                              // the indefinite, whatever the memory operand is
+            f.set(dest, INDEF_SE, INDEF_M);
+            return;
+        }
+        arith(f, reg, f.sexp[dest], f.mant[dest], bSe, bM, dest, denormal);
     }
 
-    /** Reads a memory operand of the arithmetic group into f.tSe/f.tM (exactly); signals IE for SNaN, DE for denormal. */
-    private static void loadOperand(Cpu cpu, Fpu f, int fmt, int seg, int off) {
-        int flags;
-        switch (fmt) {
-            case FMT_M32 -> flags = fromSingle(f, cpu.read32(seg, off));
-            case FMT_M64 -> flags = fromDoubleBits(f, cpu.read64(seg, off));
+    /**
+     * Reads a memory operand of the arithmetic group exactly into f.tSe/f.tM (a signalling
+     * NaN stays signalling); returns DE for a single or double denormal, IE for an SNaN (the
+     * caller decides what to signal: SDM 8.5 orders the checks).
+     */
+    private static int loadOperand(Cpu cpu, Fpu f, int fmt, int seg, int off) {
+        return switch (fmt) {
+            case FMT_M32 -> fromSingle(f, cpu.read32(seg, off));
+            case FMT_M64 -> fromDoubleBits(f, cpu.read64(seg, off));
             case FMT_I32 -> {
                 fromLong(f, cpu.read32(seg, off));
-                flags = 0;
+                yield 0;
             }
             default -> {
                 fromLong(f, (short) cpu.read16(seg, off));
-                flags = 0;
+                yield 0;
             }
+        };
+    }
+
+    /**
+     * FLD m32fp/m64fp of the value in f.tSe/f.tM with its load {@code flags}: a full stack is
+     * an overflow (the indefinite pushed); else an SNaN is invalid (pushed quiet) and a
+     * denormal signals DE; unmasked, neither is pushed (SDM 8.5.2: TOP and the stack stay).
+     */
+    private static void fldFloat(Fpu f, int flags) {
+        if ((f.emptyMask >> ((f.top - 1) & 7) & 1) == 0) {
+            push(f, INDEF_SE, INDEF_M);
+            return;
         }
         if (flags != 0) {
             signal(f, flags);
         }
+        push(f, f.tSe, (flags & IE) != 0 ? f.tM | QUIET : f.tM);
     }
 
     /** fst/fstp m32fp (p = 24) or m64fp (p = 53). */
@@ -346,8 +367,9 @@ public final class X87 {
             signal(f, IE);
             flags &= ~IE;
         }
-        if ((flags & (OE | UE) & ~f.cw) != 0) {     // unmasked overflow/underflow: no store
-            f.raise(flags);
+        if ((flags & (OE | UE) & ~f.cw) != 0) {     // unmasked overflow/underflow: no store, no PE or C1
+            f.sw &= ~C1;
+            f.raise(flags & (OE | UE));
             throw ABORT;
         }
         if (p == 24) {
@@ -786,8 +808,14 @@ public final class X87 {
         switch (reg) {
             case 0 -> {                                     // fld ST(i)
                 begin(cpu, f, 1, modrm);
-                fetch(f, i);
-                push(f, f.tSe, f.tM);
+                if (f.isEmpty(i)) {
+                    stackUnderflow(f);                      // reported even when ST(7) is full too
+                    f.top = (f.top - 1) & 7;
+                    f.set(f.top, INDEF_SE, INDEF_M);
+                } else {
+                    fetch(f, i);
+                    push(f, f.tSe, f.tM);
+                }
             }
             case 1 -> {                                     // fxch
                 begin(cpu, f, 1, modrm);
@@ -811,8 +839,11 @@ public final class X87 {
                 switch (i) {
                     case 0, 1 -> fchsFabs(f, i == 0);
                     case 4 -> {                             // ftst
+                        if (unorderedIfEmpty(f, 0, 0)) {
+                            return;
+                        }
                         fetch(f, 0);
-                        setCC(f, compare(f, f.tSe, f.tM, 0, 0, false));
+                        compareAndSignal(f, f.tSe, f.tM, 0, 0, false, false);
                     }
                     default -> fxam(f);
                 }
@@ -862,11 +893,14 @@ public final class X87 {
             }
             return;
         }
-        fetch(f, 0);
-        int aSe = f.tSe;
-        long aM = f.tM;
-        fetch(f, i);
-        arith(f, reg, aSe, aM, f.tSe, f.tM, f.phys(toSti ? i : 0));
+        int dest = f.phys(toSti ? i : 0);
+        if (f.isEmpty(0) || f.isEmpty(i)) {
+            stackUnderflow(f);                              // the indefinite, whatever the other operand is
+            f.set(dest, INDEF_SE, INDEF_M);
+            return;
+        }
+        int p0 = f.phys(0), pi = f.phys(i);
+        arith(f, reg, f.sexp[p0], f.mant[p0], f.sexp[pi], f.mant[pi], dest, false);
     }
 
     private static void fcmov(Cpu cpu, Fpu f, int reg, int i, boolean negate) {
@@ -1088,14 +1122,13 @@ public final class X87 {
         }
     }
 
-    /** m64fp → 80-bit into f.tSe/f.tM (SNaNs quieted); returns IE for an SNaN, DE for a denormal. */
+    /** m64fp → 80-bit into f.tSe/f.tM exactly (an SNaN stays signalling); returns IE for an SNaN, DE for a denormal. */
     static int fromDoubleBits(Fpu f, long bits) {
         int flags = 0;
         int e = (int) (bits >>> 52) & 0x7ff;
         long frac = bits & 0xF_FFFF_FFFF_FFFFL;
         if (e == 0x7ff && frac != 0 && (frac & (1L << 51)) == 0) {
             flags = IE;
-            bits |= 1L << 51;
         } else if (e == 0 && frac != 0) {
             flags = DE;
         }
@@ -1103,7 +1136,7 @@ public final class X87 {
         return flags;
     }
 
-    /** m32fp → 80-bit into f.tSe/f.tM (SNaNs quieted); returns IE for an SNaN, DE for a denormal. */
+    /** m32fp → 80-bit into f.tSe/f.tM exactly (an SNaN stays signalling); returns IE for an SNaN, DE for a denormal. */
     static int fromSingle(Fpu f, int v) {
         int sign = (v >>> 31) << 15;
         int e = (v >>> 23) & 0xff;
@@ -1114,7 +1147,6 @@ public final class X87 {
             f.tM = INT_BIT | (frac << 40);
             if (frac != 0 && (frac & 0x400000) == 0) {
                 flags = IE;
-                f.tM |= QUIET;
             }
         } else if (e == 0) {
             if (frac == 0) {
@@ -1284,8 +1316,14 @@ public final class X87 {
                 return p == 24 ? 0xffc0_0000L : 0xfff8_0000_0000_0000L;
             }
             default -> {
-                int lz = Long.numberOfLeadingZeros(m);
-                return roundBits(f, neg, expOf(se) - lz, m << lz, p, f.rc());
+                // SDM 4.9.1.5: tininess is judged after rounding (as the processor does)
+                SoftFloat s = soft(f);
+                s.trapAdjust = 0;
+                s.unpackExtended(m, se, false);
+                SoftFloat.Format format = p == 24 ? SoftFloat.Format.SINGLE : SoftFloat.Format.DOUBLE;
+                long bits = s.round(s.aNeg, s.aExp, s.aSig, 0, format, p);
+                f.tFlags = (s.flags & (OE | UE | PE)) | ((s.flags & PE) != 0 && s.roundedUp ? C1 : 0);
+                return bits;
             }
         }
     }
@@ -1379,21 +1417,26 @@ public final class X87 {
     // =====================================================================================
     // Comparison
 
-    /** Compares a with b: C3/C2/C0 pattern. fcom semantics (any NaN is invalid) unless quiet (fucom). */
-    private static int compare(Fpu f, int aSe, long aM, int bSe, long bM, boolean quiet) {
+    /**
+     * Compares a with b: the C3/C2/C0 pattern; the exceptions found are left in f.tFlags
+     * (IE for an unsupported operand or an SNaN, and for any NaN unless quiet (FUCOM); else
+     * DE for a denormal, also when {@code denormal} says a memory operand was one).
+     */
+    private static int compare(Fpu f, int aSe, long aM, int bSe, long bM, boolean quiet, boolean denormal) {
         int ka = classify(aSe, aM), kb = classify(bSe, bM);
+        f.tFlags = 0;
         if (ka == K_UNSUPPORTED || kb == K_UNSUPPORTED) {
-            invalid(f);
+            f.tFlags = IE;
             return CMP_UN;
         }
         if (isNaN(ka) || isNaN(kb)) {
             if (!quiet || ka == K_SNAN || kb == K_SNAN) {
-                invalid(f);
+                f.tFlags = IE;
             }
             return CMP_UN;
         }
-        if (ka == K_DENORMAL || kb == K_DENORMAL) {
-            signal(f, DE);
+        if (ka == K_DENORMAL || kb == K_DENORMAL || denormal) {
+            f.tFlags = DE;
         }
         if (ka == K_ZERO && kb == K_ZERO) {
             return CMP_EQ;
@@ -1416,22 +1459,54 @@ public final class X87 {
         return c < 0 ? CMP_LT : c > 0 ? CMP_GT : CMP_EQ;
     }
 
-    /** fcom/fucom ST(0), ST(i) into C3/C2/C0. */
-    private static void compareRegs(Fpu f, int i, boolean quiet) {
-        fetch(f, 0);
-        int aSe = f.tSe;
-        long aM = f.tM;
-        fetch(f, i);
-        setCC(f, compare(f, aSe, aM, f.tSe, f.tM, quiet));
+    /**
+     * FCOM/FUCOM/FTST: sets C3/C2/C0, then signals the exceptions; an unmasked one ends the
+     * instruction (no pop) with the codes already set, as processors do.
+     */
+    private static void compareAndSignal(Fpu f, int aSe, long aM, int bSe, long bM, boolean quiet, boolean denormal) {
+        setCC(f, compare(f, aSe, aM, bSe, bM, quiet, denormal));
+        if (f.tFlags != 0) {
+            signal(f, f.tFlags);
+        }
     }
 
-    /** fcomi/fucomi ST(0), ST(i) into ZF/PF/CF (OF, SF, AF cleared). */
-    private static void compareToFlags(Cpu cpu, Fpu f, int i, boolean quiet) {
+    /**
+     * A compare with ST(i) or ST(j) empty: the codes say unordered and the stack underflow is
+     * signalled (an unmasked one ends the instruction with the codes set); true if so.
+     */
+    private static boolean unorderedIfEmpty(Fpu f, int i, int j) {
+        if (!f.isEmpty(i) && !f.isEmpty(j)) {
+            return false;
+        }
+        setCC(f, CMP_UN);
+        stackUnderflow(f);
+        return true;
+    }
+
+    /** fcom/fucom ST(0), ST(i) into C3/C2/C0. */
+    private static void compareRegs(Fpu f, int i, boolean quiet) {
+        if (unorderedIfEmpty(f, 0, i)) {
+            return;
+        }
         fetch(f, 0);
         int aSe = f.tSe;
         long aM = f.tM;
         fetch(f, i);
-        int r = compare(f, aSe, aM, f.tSe, f.tM, quiet);
+        compareAndSignal(f, aSe, aM, f.tSe, f.tM, quiet, false);
+    }
+
+    /** fcomi/fucomi ST(0), ST(i) into ZF/PF/CF (OF, SF, AF cleared), then the exceptions. */
+    private static void compareToFlags(Cpu cpu, Fpu f, int i, boolean quiet) {
+        if (f.isEmpty(0) || f.isEmpty(i)) {
+            cpu.setArithFlags(Flags.ZF | Flags.PF | Flags.CF);
+            stackUnderflow(f);
+            return;
+        }
+        fetch(f, 0);
+        int aSe = f.tSe;
+        long aM = f.tM;
+        fetch(f, i);
+        int r = compare(f, aSe, aM, f.tSe, f.tM, quiet, false);
         int flags = switch (r) {
             case CMP_GT -> 0;
             case CMP_LT -> Flags.CF;
@@ -1439,6 +1514,9 @@ public final class X87 {
             default -> Flags.ZF | Flags.PF | Flags.CF;
         };
         cpu.setArithFlags(flags);
+        if (f.tFlags != 0) {
+            signal(f, f.tFlags);
+        }
     }
 
     // =====================================================================================
@@ -1454,7 +1532,8 @@ public final class X87 {
             if (ka != kb) {
                 useA = ka == K_QNAN;                        // SNaN and QNaN: the QNaN
             } else {
-                useA = Long.compareUnsigned(aM | QUIET, bM | QUIET) >= 0;   // larger significand
+                int c = Long.compareUnsigned(aM | QUIET, bM | QUIET);   // the larger significand;
+                useA = c > 0 || c == 0 && (aSe & 0x8000) == 0;          // equal: the positive one
             }
         } else {
             useA = isNaN(ka);
@@ -1466,8 +1545,12 @@ public final class X87 {
         }
     }
 
-    /** dest = a op b for fadd, fmul, fsub (a-b), fsubr (b-a), fdiv (a/b), fdivr (b/a). */
-    private static void arith(Fpu f, int op, int aSe, long aM, int bSe, long bM, int dest) {
+    /**
+     * dest = a op b for fadd, fmul, fsub (a-b), fsubr (b-a), fdiv (a/b), fdivr (b/a);
+     * {@code denormal}: b came from a single or double denormal in memory. DE is signalled
+     * only for an operation with no NaN operand that is neither invalid nor a division by zero.
+     */
+    private static void arith(Fpu f, int op, int aSe, long aM, int bSe, long bM, int dest, boolean denormal) {
         if (op == OP_SUBR || op == OP_DIVR) {
             int ts = aSe;
             aSe = bSe;
@@ -1487,9 +1570,6 @@ public final class X87 {
             nanResult(f, aSe, aM, ka, bSe, bM, kb, dest);
             return;
         }
-        if (ka == K_DENORMAL || kb == K_DENORMAL) {
-            signal(f, DE);
-        }
         SoftFloat s = soft(f);
         s.unpackExtended(aM, aSe, false);
         s.unpackExtended(bM, bSe, true);
@@ -1498,6 +1578,9 @@ public final class X87 {
             case OP_SUB -> s.add(true, SoftFloat.Format.EXTENDED, precision(f));
             case OP_MUL -> s.multiply(SoftFloat.Format.EXTENDED, precision(f));
             default -> s.divide(SoftFloat.Format.EXTENDED, precision(f));
+        }
+        if ((ka == K_DENORMAL || kb == K_DENORMAL || denormal) && (s.flags & (IE | ZE)) == 0) {
+            signal(f, DE);
         }
         store(f, s, dest);
     }
@@ -1655,6 +1738,12 @@ public final class X87 {
     }
 
     private static void fsqrt(Fpu f) {
+        int p0 = f.phys(0);
+        if (!f.isEmpty(0) && (f.sexp[p0] & 0x8000) != 0 && classify(f.sexp[p0], f.mant[p0]) == K_DENORMAL) {
+            invalid(f);                                     // a negative denormal: invalid, not denormal
+            f.set(p0, INDEF_SE, INDEF_M);
+            return;
+        }
         int k = unaryOperand(f);
         if (k < 0) {
             return;

@@ -264,6 +264,39 @@ class VectorsSimdTest {
         }
     }
 
+    /**
+     * The one vendor difference these vectors (captured on an AMD processor) show that the
+     * line masks cannot hide: FLD m32fp/m64fp of a denormal with DE unmasked. AMD pushes the
+     * value; Intel processors, which jvisor's Core 2 models, leave TOP and the registers
+     * unchanged (SDM Vol. 1 8.5.2: on an unmasked denormal exception "the source operands
+     * remain unchanged"; FLD: #D). For such a line the expected state becomes the initial x87
+     * state with DE, ES and B set and C1 clear; every other line is returned as it is.
+     */
+    static String[] intelExpectation(String[] f) {
+        byte[] code = HexFormat.of().parseHex(f[0]);
+        int k = 0;
+        while (k < code.length && switch (code[k] & 0xff) {
+            case 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67 -> true;
+            default -> false;
+        }) {
+            k++;
+        }
+        boolean fldMem = k + 1 < code.length && ((code[k] & 0xff) == 0xd9 || (code[k] & 0xff) == 0xdd)
+                && (code[k + 1] & 0xc0) != 0xc0 && (code[k + 1] & 0x38) == 0;
+        int fcw = hex(f[61]), expFsw = hex(f[73]);
+        if (!fldMem || (fcw & 0x02) != 0 || (expFsw & 0x82) != 0x82) {
+            return f;
+        }
+        String[] g = f.clone();
+        g[73] = String.format("%04x", hex(f[62]) & ~0x0200 | 0x8082);   // C1 cleared, as by every FLD
+        g[74] = f[63];
+        for (int p = 0; p < 8; p++) {
+            g[75 + p] = f[64 + p];
+            g[44 + p] = f[27 + p];
+        }
+        return g;
+    }
+
     /** RCPPS, RCPSS, RSQRTPS, RSQRTSS: 0F 53 / 0F 52 after the prefixes. */
     static boolean approximation(String codeHex) {
         byte[] code = HexFormat.of().parseHex(codeHex);
@@ -323,6 +356,7 @@ class VectorsSimdTest {
         boolean x87 = f.length == X87_FIELDS;
         if (x87) {
             loadX87(f);
+            f = intelExpectation(f);
         }
         cpu.eip = CODE;
 
