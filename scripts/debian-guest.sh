@@ -13,10 +13,13 @@
 #   OUTDIR/initrd-par.gz    initramfs for several vCPUs: prints BOOT-OK and CPUS n=<processors
 #                           in /proc/cpuinfo>, the md5 workload once, then N copies of it at
 #                           once (name=md5par, result = the md5 when all N agree), ALL-DONE
+#   OUTDIR/fpcheck.expected the token guests/fpcheck/fpcheck.c prints, computed on this host
+#                           (the bench initrd runs the i386 build as workload "fp")
 #   OUTDIR/MANIFEST         package versions + sha256 of every input and output
 #
 # Inputs come only from the Debian apt archive (apt-get download of i386 .debs);
-# requires: dpkg --add-architecture i386 && apt-get update, plus dpkg, cpio, gzip.
+# requires: dpkg --add-architecture i386 && apt-get update, plus dpkg, cpio, gzip, and gcc
+# with 32-bit support (gcc-multilib) for fpcheck.
 # The cpio archives are built reproducibly (sorted, uid/gid 0, mtime 0, gzip -n),
 # so the same .debs always give byte-identical initrds.
 #
@@ -88,12 +91,24 @@ dpkg -x "$KDEB_PAE" "$WORK/kpae"
 cp "$WORK"/kpae/boot/vmlinuz-* "$OUT/bzImage-pae"
 chmod 644 "$OUT/bzImage-pae"
 
-# ---- 2. common rootfs ----------------------------------------------------
+# ---- 2. fpcheck: SSE2 and long double in user space (guests/fpcheck) ------
+# One C source built twice: static i386 for the guest, and for this host, whose run gives the
+# expected token (the program uses only exactly rounded operations; on x86-64 long double is
+# the same x87 extended format and double arithmetic is SSE2, as in the i386 build).
+FPSRC="$(cd "$(dirname "$0")/.." && pwd)/guests/fpcheck/fpcheck.c"
+FPFLAGS="-O2 -msse2 -mssse3 -ffp-contract=off -fno-math-errno"
+gcc -m32 -static $FPFLAGS -mfpmath=sse -o "$WORK/fpcheck" "$FPSRC" -lm || {
+  echo "building fpcheck needs gcc with 32-bit support (Debian: gcc-multilib)" >&2; exit 1; }
+gcc $FPFLAGS -o "$WORK/fpcheck-host" "$FPSRC" -lm
+"$WORK/fpcheck-host" >"$OUT/fpcheck.expected"
+
+# ---- 3. common rootfs ----------------------------------------------------
 mkroot() { # dir
   local R=$1
   mkdir -p "$R"/bin "$R"/sbin "$R"/dev "$R"/proc "$R"/sys "$R"/tmp "$R"/etc "$R"/root
   cp "$WORK/bb/bin/busybox" "$R/bin/busybox"
   chmod 755 "$R/bin/busybox"
+  install -m 755 "$WORK/fpcheck" "$R/bin/fpcheck"
   # applet symlinks made at build time (saves guest boot time); if this host
   # cannot run the i386 binary, /init falls back to busybox --install.
   if "$R/bin/busybox" --list >"$WORK/applets" 2>/dev/null && [ -s "$WORK/applets" ]; then
@@ -138,6 +153,8 @@ EOF
 #  zcat : inflate that stream again -> md5sum            (equals md5 of the 8 MiB input)
 #  sys  : dd bs=1 count=200000 if=/dev/zero of=/dev/null (400k read/write syscalls, one process)
 #  fork : 500 x fork+exec of /bin/busybox true           (MMU, page faults, COW, exec, CR3 switches)
+#  fp   : /bin/fpcheck (guests/fpcheck): SSE2 scalar/packed doubles, singles, conversions, packed
+#         integers, x87 long double; result = the token the build host computed (fpcheck.expected)
 # The 8 MiB input is staged in tmpfs before the first BENCH (untimed).
 cat >"$WORK/init-bench" <<EOF
 $INIT_HEAD
@@ -157,6 +174,7 @@ bench gzip 'gzip -9 </tmp/data >/tmp/data.gz; md5sum </tmp/data.gz'
 bench zcat 'zcat /tmp/data.gz | md5sum'
 bench sys  'dd if=/dev/zero of=/dev/null bs=1 count=200000 2>&1 | head -1'
 bench fork 'i=0; while [ \$i -lt 500 ]; do /bin/busybox true; i=\$((i+1)); done; echo \$i'
+bench fp   '/bin/fpcheck'
 rm -f /tmp/data /tmp/data.gz
 echo "ALL-DONE uptime=\$(up)"
 off
@@ -208,6 +226,6 @@ cp "$WORK/init-par"   "$OUT/init-par.sh"
   echo "kernel-pae:  $(basename "$KDEB_PAE")  sha256=$(sha256sum <"$KDEB_PAE" | cut -d' ' -f1)"
   echo "busybox-deb: $(basename "$BBDEB")  sha256=$(sha256sum <"$BBDEB" | cut -d' ' -f1)"
   echo "cmdline:     console=ttyS0 quiet panic=-1"
-  (cd "$OUT" && sha256sum bzImage bzImage-pae initrd-bench.gz initrd-boot.gz initrd-par.gz initrd-shell.gz)
+  (cd "$OUT" && sha256sum bzImage bzImage-pae initrd-bench.gz initrd-boot.gz initrd-par.gz initrd-shell.gz fpcheck.expected)
 } >"$OUT/MANIFEST"
 cat "$OUT/MANIFEST"

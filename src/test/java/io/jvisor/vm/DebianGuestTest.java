@@ -34,6 +34,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class DebianGuestTest {
     static final String CMDLINE = "console=ttyS0 quiet panic=-1";
     /** The results every correct x86 gives (../shared/bench/README.md). */
+    /**
+     * The workloads' results on real processors; "fp" (guests/fpcheck: SSE2 and long double)
+     * is also computed on the build host by scripts/debian-guest.sh (fpcheck.expected).
+     */
     static final Map<String, String> EXPECTED = Map.of(
             "md5", "58f06dd588d8ffb3beb46ada6309436b",
             "sort", "4c88e650a79a06a7bbd5990488f41f07",
@@ -41,7 +45,8 @@ class DebianGuestTest {
             "gzip", "93792fd7a51bb3b7914760b98b149712",
             "zcat", "e68ee92952657b0d337b467b34ee7f65",
             "sys", "200000+0",
-            "fork", "500");
+            "fork", "500",
+            "fp", "97bc2be2817ab2ed:1.64492406689822626977:628562862083");
 
     static Path guestDir() {
         String p = System.getProperty("JVISOR_DEBIAN_GUEST", System.getenv("JVISOR_DEBIAN_GUEST"));
@@ -120,10 +125,20 @@ class DebianGuestTest {
         assertEveryWorkload(boot("bzImage", "initrd-bench.gz", 256L << 20, null));
     }
 
+    /** The token the build host's own run of guests/fpcheck printed. */
+    private static String hostFpcheck() {
+        try {
+            return Files.readString(guestDir().resolve("fpcheck.expected")).strip();
+        } catch (IOException e) {
+            throw new AssertionError("fpcheck.expected missing: rebuild the guest with scripts/debian-guest.sh", e);
+        }
+    }
+
     /** Every workload printed the hardware result, and the guest powered off. */
     private static void assertEveryWorkload(Run r) {
         String out = r.console();
         assertTrue(out.contains("BOOT-OK"), out);
+        assertEquals(EXPECTED.get("fp"), hostFpcheck(), "fpcheck on the build host");
         for (var e : EXPECTED.entrySet()) {
             Matcher m = Pattern.compile("BENCH name=" + e.getKey() + " secs=\\S+ result=(\\S+)").matcher(out);
             assertTrue(m.find(), "no result for " + e.getKey() + "\n" + out);
@@ -134,7 +149,7 @@ class DebianGuestTest {
         assertTrue(r.status().reason().contains("powered off"), r.status().reason());
     }
 
-    /** The seven workloads with their hardware results on a VM with two vCPUs (translator tier only: the slowest test). */
+    /** The eight workloads with their hardware results on a VM with two vCPUs (translator tier only: the slowest test). */
     @TestFactory
     Stream<DynamicTest> kernel686OnTwoVcpusRunsEveryWorkload() {
         if (!EngineOptions.fromSystemProperties().jit()) {
