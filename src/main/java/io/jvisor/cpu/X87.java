@@ -1,6 +1,8 @@
 package io.jvisor.cpu;
 
+import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.RoundingMode;
 
 import static io.jvisor.cpu.Fpu.B;
 import static io.jvisor.cpu.Fpu.C0;
@@ -1801,15 +1803,21 @@ public final class X87 {
             }
             return;
         }
-        double r;
-        double err = Double.NaN;
-        if (x == Math.rint(x) && Math.abs(x) <= 64) {
-            r = Math.pow(2, x) - 1;                         // 2^n - 1 for small integers is exact in double
-            err = 0;
+        BigDecimal v;
+        if (x == Math.rint(x) && Math.abs(x) <= 64) {       // 2^n - 1 exactly
+            v = x >= 0 ? new BigDecimal(BigInteger.ONE.shiftLeft((int) x).subtract(BigInteger.ONE))
+                    : BigDecimal.ONE.divide(new BigDecimal(BigInteger.ONE.shiftLeft((int) -x))).subtract(BigDecimal.ONE);
         } else {
-            r = Math.expm1(x * LN2);
+            v = X87Math.exp2m1(X87Math.value(f.sexp[p], f.mant[p]));
         }
-        finish(f, r, err, true, p);
+        storeExact(f, v, 0, p);
+    }
+
+    /** Rounds an extended-precision result (see {@link X87Math#round}) into register dest with its flags. */
+    private static void storeExact(Fpu f, BigDecimal v, int bias, int dest) {
+        SoftFloat s = soft(f);
+        X87Math.round(s, v, bias, precision(f));
+        store(f, s, dest);
     }
 
     /** fyl2x: ST(1) = ST(1)·log2(ST(0)); fyl2xp1: ST(1) = ST(1)·log2(ST(0)+1); then pop. */
@@ -1834,14 +1842,27 @@ public final class X87 {
                     r = y > 0 ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
                     err = 0;
                     finite = false;                         // an exact infinity, no overflow
-                } else {
-                    double l = log2(x);
-                    r = y * l;
-                    if (Double.isFinite(x) && Math.getExponent(x) >= Double.MIN_EXPONENT
-                            && x == Math.scalb(1.0, Math.getExponent(x)) && Double.isFinite(r)) {
-                        err = Math.fma(y, l, -r);           // exact power of two: only the product rounds
+                } else if (Double.isFinite(x) && Double.isFinite(y) && y != 0 && x != 1) {
+                    int p0 = f.phys(0);
+                    long m = f.mant[p0];
+                    BigDecimal v = X87Math.value(f.sexp[d], f.mant[d]);
+                    if (m << Long.numberOfLeadingZeros(m) == INT_BIT) {   // a power of two: log2 is its exponent
+                        v = v.multiply(X87Math.log2(f.sexp[p0], m).setScale(0, RoundingMode.UNNECESSARY));
+                    } else {
+                        v = v.multiply(X87Math.log2(f.sexp[p0], m), X87Math.MC);
                     }
+                    storeExact(f, v, 0, d);
+                    f.pop();
+                    return;
+                } else {
+                    r = y * log2(x);
                 }
+            } else if (Double.isFinite(x) && Double.isFinite(y) && x != 0 && y != 0 && Math.abs(x) < 0.5) {
+                BigDecimal v = X87Math.value(f.sexp[d], f.mant[d])
+                        .multiply(X87Math.log2p1(X87Math.value(f.sexp[f.phys(0)], f.mant[f.phys(0)])), X87Math.MC);
+                storeExact(f, v, 0, d);
+                f.pop();
+                return;
             } else {
                 r = y * (Math.log1p(x) / LN2);
                 if (x == 0) {
@@ -1882,9 +1903,16 @@ public final class X87 {
     private static void fpatan(Fpu f) {
         int d = f.phys(1);
         if (twoOperands(f, d)) {
-            double x = stDouble(f, 0), y = stDouble(f, 1);
-            double r = Math.atan2(y, x);
-            finish(f, r, r == 0 ? 0 : Double.NaN, true, d);
+            int p0 = f.phys(0);
+            int kx = classify(f.sexp[p0], f.mant[p0]), ky = classify(f.sexp[d], f.mant[d]);
+            boolean yNeg = (f.sexp[d] & 0x8000) != 0;
+            BigDecimal a = X87Math.atan2Magnitude(ky == K_INF ? null : X87Math.value(f.sexp[d], f.mant[d]).abs(),
+                    kx == K_INF ? null : X87Math.value(f.sexp[p0], f.mant[p0]).abs(), (f.sexp[p0] & 0x8000) != 0);
+            if (a.signum() == 0) {
+                f.set(d, yNeg ? 0x8000 : 0, 0);                // an exact zero of y's sign
+            } else {
+                storeExact(f, yNeg ? a.negate() : a, -1, d);
+            }
         }
         f.pop();
     }
@@ -1919,23 +1947,34 @@ public final class X87 {
             f.sw |= C2;                                     // out of range: operand unchanged
             return;
         }
-        double x = stDouble(f, 0);
-        boolean zero = x == 0;
+        int se = f.sexp[p];
+        long m = f.mant[p];
+        if (k == K_ZERO) {                                  // sin, tan: the zero itself; cos: exactly 1
+            switch (which) {
+                case 1 -> f.set(p, 0x3fff, INT_BIT);
+                case 2 -> push(f, 0x3fff, INT_BIT);
+                case 3 -> push(f, 0x3fff, INT_BIT);
+                default -> { }
+            }
+            return;
+        }
+        // below 2^-40 the x^2 terms lie under half a unit in the last place: sin x just below |x|,
+        // tan x just above, cos x just below 1 (their direction matters for directed rounding)
+        boolean tiny = expOf(se) - Long.numberOfLeadingZeros(m) < -40;
+        BigDecimal x = X87Math.value(se, m);
         switch (which) {
-            case 0 -> finish(f, Math.sin(x), zero ? 0 : Double.NaN, true, p);
-            case 1 -> finish(f, Math.cos(x), zero ? 0 : Double.NaN, true, p);
+            case 0 -> storeExact(f, tiny ? x : X87Math.sin(x), -1, p);
+            case 1 -> storeExact(f, tiny ? BigDecimal.ONE : X87Math.cos(x), -1, p);
             case 2 -> {
-                finish(f, Math.tan(x), zero ? 0 : Double.NaN, true, p);
+                storeExact(f, tiny ? x : X87Math.tan(x), 1, p);
                 push(f, 0x3fff, INT_BIT);
             }
             default -> {
-                double c = Math.cos(x);
-                finish(f, Math.sin(x), zero ? 0 : Double.NaN, true, p);
-                fromDouble(f, c);
-                push(f, f.tSe, f.tM);
-                if (!zero) {
-                    f.raise(PE);
-                }
+                storeExact(f, tiny ? x : X87Math.sin(x), -1, p);
+                SoftFloat s = soft(f);
+                X87Math.round(s, tiny ? BigDecimal.ONE : X87Math.cos(x), -1, precision(f));
+                f.raise(s.flags & (OE | UE | PE) | ((s.flags & PE) != 0 && s.roundedUp ? C1 : 0));
+                push(f, s.rSexp, s.rMant);
             }
         }
     }
