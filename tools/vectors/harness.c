@@ -245,6 +245,22 @@ int modrm_mem(Test *t, int reg, int lo, int hi, uint32_t avoid,
     exit(2);
 }
 
+/* the pattern a window page holds outside the window (both runners check it after a test) */
+void fill_page(uint8_t *p, uint32_t seed)
+{
+    for (int i = 0; i < 4096; i++)
+        p[i] = (uint8_t)(seed + i * 0x3b + (i >> 3) * 0x17);
+}
+
+/* 1 if everything past the window still holds fill_page's pattern */
+int check_page(const uint8_t *p, uint32_t seed)
+{
+    for (int i = WIN; i < 4096; i++)
+        if (p[i] != (uint8_t)(seed + i * 0x3b + (i >> 3) * 0x17))
+            return 0;
+    return 1;
+}
+
 #ifndef VECTORS_NO_RUNNER
 /*
  * Everything below runs the 32-bit families natively (i386 ucontext,
@@ -275,20 +291,6 @@ static void handler(int sig, siginfo_t *si, void *ucv)
     cap.addr = (uint32_t)(uintptr_t)si->si_addr;
     g[REG_EIP] = (greg_t)(uintptr_t)resume_point;
     g[REG_EFL] &= ~(0x100 | 0x400 | 0x4000 | 0x40000);   /* TF DF NT AC */
-}
-
-static void fill_page(uint8_t *p, uint32_t seed)
-{
-    for (int i = 0; i < 4096; i++)
-        p[i] = (uint8_t)(seed + i * 0x3b + (i >> 3) * 0x17);
-}
-
-static int check_page(const uint8_t *p, uint32_t seed)
-{
-    for (int i = WIN; i < 4096; i++)
-        if (p[i] != (uint8_t)(seed + i * 0x3b + (i >> 3) * 0x17))
-            return 0;
-    return 1;
 }
 
 static int run_once(const Test *t, Result *res, uint32_t seed)

@@ -84,4 +84,7 @@ int  run_and_print(Test *t);
 /* families: each returns number of tests written */
 typedef int (*family_fn)(int count);
 
+void fill_page(uint8_t *p, uint32_t seed);
+int check_page(const uint8_t *p, uint32_t seed);
+
 #endif

@@ -722,20 +722,6 @@ static void handler(int sig, siginfo_t *si, void *ucv)
     g[REG_EFL] &= ~(0x100 | 0x400 | 0x4000 | 0x40000);   /* TF DF NT AC */
 }
 
-static void fill_page(uint8_t *p, uint32_t seed)
-{
-    for (int i = 0; i < 4096; i++)
-        p[i] = (uint8_t)(seed + i * 0x3b + (i >> 3) * 0x17);
-}
-
-static int check_page(const uint8_t *p, uint32_t seed)
-{
-    for (int i = WIN; i < 4096; i++)
-        if (p[i] != (uint8_t)(seed + i * 0x3b + (i >> 3) * 0x17))
-            return 0;
-    return 1;
-}
-
 /* the 64-bit encoding that performs the 32-bit instruction (see the top) */
 static int native_code(const STest *s, uint8_t *out)
 {

@@ -1197,29 +1197,27 @@ public final class X87 {
             return neg ? -0.0 : 0.0;
         }
         int lz = Long.numberOfLeadingZeros(m);
-        return Double.longBitsToDouble(roundBits(null, neg, expOf(se) - lz, m << lz, 53, RC_NEAREST));
+        return Double.longBitsToDouble(roundBits(neg, expOf(se) - lz, m << lz, 53, RC_NEAREST));
     }
 
     /**
      * Rounds ±m·2^(E−63) (m normalized: bit 63 set) to the IEEE binary format with a p-bit
-     * significand (24: single, 53: double) under rounding control rc. Returns the encoding (single
-     * in the low 32 bits); when f is given, leaves PE, UE, OE and C1 (rounded up) in f.tFlags.
+     * significand (24: single, 53: double) under rounding control rc, without flags (stores go
+     * through {@link SoftFloat}). Returns the encoding (single in the low 32 bits).
      */
-    static long roundBits(Fpu f, boolean neg, int e, long m, int p, int rc) {
+    static long roundBits(boolean neg, int e, long m, int p, int rc) {
         int emax = p == 24 ? 127 : 1023;
         int emin = 1 - emax;
         long signBit = neg ? (p == 24 ? 0x8000_0000L : Long.MIN_VALUE) : 0;
         if (e > emax) {
-            return signBit | overflowBits(f, neg, p, rc);
+            return signBit | overflowBits(neg, p, rc);
         }
         boolean tiny = e < emin;
         int shift = 64 - p + (tiny ? emin - e : 0);
         long kept = shiftOut(m, shift);
         int lost = lostBits(m, shift);
         boolean half = (lost & LOST_HALF) != 0, sticky = (lost & LOST_STICKY) != 0;
-        boolean inexact = half || sticky;
-        boolean up = roundsUp(rc, neg, kept, half, sticky);
-        if (up) {
+        if (roundsUp(rc, neg, kept, half, sticky)) {
             kept++;
         }
         long bits;
@@ -1228,34 +1226,18 @@ public final class X87 {
                 kept >>>= 1;
                 e++;
                 if (e > emax) {
-                    return signBit | overflowBits(f, neg, p, rc);
+                    return signBit | overflowBits(neg, p, rc);
                 }
             }
             bits = ((long) (e + emax) << (p - 1)) | (kept & ((1L << (p - 1)) - 1));
         } else {
             bits = kept;        // exponent field 0; a carry into bit p-1 yields the smallest normal
         }
-        if (f != null) {
-            int flags = 0;
-            if (inexact) {
-                flags |= PE;
-            }
-            if (up) {
-                flags |= C1;
-            }
-            if (tiny && (inexact || !f.masked(UE))) {
-                flags |= UE;
-            }
-            f.tFlags = flags;
-        }
         return signBit | bits;
     }
 
-    private static long overflowBits(Fpu f, boolean neg, int p, int rc) {
+    private static long overflowBits(boolean neg, int p, int rc) {
         boolean toInf = overflowsToInfinity(rc, neg);
-        if (f != null) {
-            f.tFlags = OE | PE | (toInf ? C1 : 0);
-        }
         long inf = p == 24 ? 0x7f80_0000L : 0x7ff0_0000_0000_0000L;
         return toInf ? inf : inf - 1;
     }

@@ -2,7 +2,6 @@ package io.jvisor.engine;
 
 import io.jvisor.cpu.Cpu;
 import io.jvisor.cpu.Fault;
-import io.jvisor.memory.IoBus;
 import io.jvisor.memory.PhysicalMemory;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -16,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
@@ -30,12 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * protected mode, compared with the real processor's registers, flags and memory.
  */
 class Vectors32Test {
-    static final int CODE = 0x1000, DATA = 0x200000, STACK = 0x300000;
-    static final int GDT = 0x100000, IDT = 0x101000, TSS = 0x102000, HANDLERS = 0x103000, STACK0 = 0x180000;
-
-    private final PhysicalMemory mem = new PhysicalMemory(4L << 20);
-    private final Cpu cpu = new Cpu(mem, new IoBus());
-    private final ExecutionEngine engine = new ExecutionEngine(cpu);
+    private final VectorMachine m = new VectorMachine();
+    private final PhysicalMemory mem = m.mem;
+    private final Cpu cpu = m.cpu;
 
     @TestFactory
     Stream<DynamicTest> everyFamily() throws IOException, URISyntaxException {
@@ -72,59 +67,11 @@ class Vectors32Test {
         assertEquals(List.of(), failures.stream().distinct().toList(), "failures in " + f.getFileName());
     }
 
-    private void setUp() {
-        cpu.reset();
-        // GDT: null, code0, data0, code3, data3, TSS
-        long[] gdt = {0, 0x00cf9b000000ffffL, 0x00cf93000000ffffL, 0x00cffb000000ffffL, 0x00cff3000000ffffL,
-            0x0000890000000067L | ((long) (TSS & 0xffffff) << 16)};
-        for (int i = 0; i < gdt.length; i++) {
-            mem.write64(GDT + 8L * i, gdt[i]);
-        }
-        for (int v = 0; v < 32; v++) {
-            int h = HANDLERS + v * 4;
-            mem.write8(h, 0xf4);
-            mem.write32(IDT + 8L * v, (h & 0xffff) | (0x08 << 16));
-            mem.write32(IDT + 8L * v + 4, (h & 0xffff0000) | 0xee00);
-        }
-        mem.write32(TSS + 4, STACK0);
-        mem.write32(TSS + 8, 0x10);
-        mem.write16(TSS + 0x66, 0x68);
-        cpu.gdtBase = GDT;
-        cpu.gdtLimit = 6 * 8 - 1;
-        cpu.idtBase = IDT;
-        cpu.idtLimit = 32 * 8 - 1;
-        cpu.writeCr(0, cpu.cr0 | Cpu.CR0_PE);
-        cpu.setSegmentCache(Cpu.TR, 0x28, TSS, 0x67, 0x8b);
-        cpu.setCpl(3);
-        cpu.setSegmentCache(Cpu.CS, 0x1b, 0, -1, 0xc0fb);
-        for (int s : new int[] {Cpu.SS, Cpu.DS, Cpu.ES, Cpu.FS, Cpu.GS}) {
-            cpu.setSegmentCache(s, 0x23, 0, -1, 0xc0f3);
-        }
-    }
-
-    private static int hex(String s) {
-        return Integer.parseUnsignedInt(s, 16);
-    }
-
     /** Returns null when the line matches, else what differs. */
     String runLine(String[] f) {
-        setUp();
-        byte[] code = HexFormat.of().parseHex(f[0]);
-        for (int i = 0; i < 4096; i++) {
-            mem.write8(CODE + i, i < code.length ? code[i] : 0xcc);
-        }
-        byte[] data = HexFormat.of().parseHex(f[10]);
-        byte[] stack = HexFormat.of().parseHex(f[11]);
-        for (int i = 0; i < 64; i++) {
-            mem.write8(DATA + i, data[i]);
-            mem.write8(STACK + i, stack[i]);
-        }
-        for (int k = 0; k < 8; k++) {
-            cpu.r[k] = hex(f[1 + k]);
-        }
-        cpu.setEflags(hex(f[9]));
-        cpu.eip = CODE;
-        Fault fault = engine.stepWithoutDelivery();
+        m.enterUserMode();
+        m.load(f);
+        Fault fault = m.engine.stepWithoutDelivery();
         int vector = fault == null ? -1 : fault.vector;
         int eip = cpu.eip;
         int[] regs = cpu.r.clone();
@@ -132,43 +79,14 @@ class Vectors32Test {
         if (fault == null && cpu.cpl == 0) {
             // a trap delivered inside the instruction (INTO): the frame holds the user state
             int sp = cpu.r[Cpu.ESP];
-            vector = (mem.read32(sp) == 0 ? -1 : (cpu.eip - HANDLERS) / 4);
+            vector = (mem.read32(sp) == 0 ? -1 : (cpu.eip - VectorMachine.HANDLERS) / 4);
             eip = mem.read32(sp);
             flags = mem.read32(sp + 8);
             regs[Cpu.ESP] = mem.read32(sp + 12);
         }
         StringBuilder d = new StringBuilder();
-        int expVector = Integer.parseInt(f[24], 16);
-        int expDelta = Integer.parseInt(f[23], 16);
-        if (vector != expVector) {
-            d.append(" vector=").append(vector).append(" (expected ").append(expVector).append(')');
-        }
-        if (eip - CODE != expDelta) {
-            d.append(String.format(" eipdelta=%x (expected %x)", eip - CODE, expDelta));
-        }
-        int regMask = hex(f[26]);
-        String[] names = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
-        for (int k = 0; k < 8; k++) {
-            int exp = hex(f[12 + k]);
-            if ((regMask & (1 << k)) != 0 && regs[k] != exp) {
-                d.append(String.format(" %s=%08x (expected %08x)", names[k], regs[k], exp));
-            }
-        }
-        int flagMask = hex(f[25]);
-        int expFlags = hex(f[20]);
-        if (((flags ^ expFlags) & flagMask) != 0) {
-            d.append(String.format(" eflags=%08x (expected %08x, mask %x)", flags, expFlags, flagMask));
-        }
-        byte[] expData = HexFormat.of().parseHex(f[21]);
-        byte[] expStack = HexFormat.of().parseHex(f[22]);
-        for (int i = 0; i < 64; i++) {
-            if ((byte) mem.read8(DATA + i) != expData[i]) {
-                d.append(String.format(" [data+%x]=%02x (expected %02x)", i, mem.read8(DATA + i), expData[i]));
-            }
-            if ((byte) mem.read8(STACK + i) != expStack[i]) {
-                d.append(String.format(" [stack+%x]=%02x (expected %02x)", i, mem.read8(STACK + i), expStack[i]));
-            }
-        }
+        VectorMachine.compareRegisters(f, vector, eip, regs, flags, d);
+        m.compareWindows(f, d);
         return d.isEmpty() ? null : d.toString().strip();
     }
 }

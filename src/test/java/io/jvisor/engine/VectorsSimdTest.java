@@ -4,7 +4,6 @@ import io.jvisor.cpu.Cpu;
 import io.jvisor.cpu.Fault;
 import io.jvisor.cpu.Simd;
 import io.jvisor.cpu.X87;
-import io.jvisor.memory.IoBus;
 import io.jvisor.memory.PhysicalMemory;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -58,8 +57,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the condition codes the SDM leaves undefined included.
  */
 class VectorsSimdTest {
-    static final int CODE = 0x1000, DATA = 0x200000, STACK = 0x300000;
-    static final int GDT = 0x100000, IDT = 0x101000, TSS = 0x102000, HANDLERS = 0x103000, STACK0 = 0x180000;
     /** The families tools/vectors/simd.c generates: all must be present. */
     static final Set<String> FAMILIES = Set.of("mmx_arith", "mmx_cmp_logic", "mmx_mul", "mmx_shift", "mmx_pack",
             "mmx_move", "sse_mmxint", "sse2_int", "ssse3", "sse_arith", "sse_cmp", "sse_cvt", "sse_move", "sse3",
@@ -70,9 +67,10 @@ class VectorsSimdTest {
     static final boolean STRICT_FSW = System.getProperty("vectorsSimd.strictFsw") != null;
     static final int CR4_SIMD = Cpu.CR4_OSFXSR | Cpu.CR4_OSXMMEXCPT;
 
-    private final PhysicalMemory mem = new PhysicalMemory(4L << 20);
-    private final Cpu cpu = new Cpu(mem, new IoBus());
-    private final ExecutionEngine engine = new ExecutionEngine(cpu);
+    private final VectorMachine m = new VectorMachine();
+    private final PhysicalMemory mem = m.mem;
+    private final Cpu cpu = m.cpu;
+    private final ExecutionEngine engine = m.engine;
 
     @TestFactory
     Stream<DynamicTest> everyFamily() throws IOException, URISyntaxException {
@@ -90,7 +88,7 @@ class VectorsSimdTest {
     /** An SSE-capable processor accepts CR4.OSXMMEXCPT (SDM 2.5); the replay needs it set. */
     @Test
     void cr4AcceptsOsxmmexcpt() {
-        setUpSegments();
+        m.enterUserMode();
         try {
             cpu.writeCr(4, CR4_SIMD);
         } catch (Fault f) {
@@ -149,38 +147,8 @@ class VectorsSimdTest {
         }
     }
 
-    private void setUpSegments() {
-        cpu.reset();
-        // GDT: null, code0, data0, code3, data3, TSS
-        long[] gdt = {0, 0x00cf9b000000ffffL, 0x00cf93000000ffffL, 0x00cffb000000ffffL, 0x00cff3000000ffffL,
-            0x0000890000000067L | ((long) (TSS & 0xffffff) << 16)};
-        for (int i = 0; i < gdt.length; i++) {
-            mem.write64(GDT + 8L * i, gdt[i]);
-        }
-        for (int v = 0; v < 32; v++) {
-            int h = HANDLERS + v * 4;
-            mem.write8(h, 0xf4);
-            mem.write32(IDT + 8L * v, (h & 0xffff) | (0x08 << 16));
-            mem.write32(IDT + 8L * v + 4, (h & 0xffff0000) | 0xee00);
-        }
-        mem.write32(TSS + 4, STACK0);
-        mem.write32(TSS + 8, 0x10);
-        mem.write16(TSS + 0x66, 0x68);
-        cpu.gdtBase = GDT;
-        cpu.gdtLimit = 6 * 8 - 1;
-        cpu.idtBase = IDT;
-        cpu.idtLimit = 32 * 8 - 1;
-        cpu.writeCr(0, cpu.cr0 | Cpu.CR0_PE);
-        cpu.setSegmentCache(Cpu.TR, 0x28, TSS, 0x67, 0x8b);
-        cpu.setCpl(3);
-        cpu.setSegmentCache(Cpu.CS, 0x1b, 0, -1, 0xc0fb);
-        for (int s : new int[] {Cpu.SS, Cpu.DS, Cpu.ES, Cpu.FS, Cpu.GS}) {
-            cpu.setSegmentCache(s, 0x23, 0, -1, 0xc0f3);
-        }
-    }
-
     private void setUp() {
-        setUpSegments();
+        m.enterUserMode();
         try {
             cpu.writeCr(4, cpu.cr4 | CR4_SIMD);
         } catch (Fault f) {
@@ -190,7 +158,7 @@ class VectorsSimdTest {
     }
 
     private static int hex(String s) {
-        return Integer.parseUnsignedInt(s, 16);
+        return VectorMachine.hex(s);
     }
 
     private static long hex64(String s) {
@@ -332,20 +300,7 @@ class VectorsSimdTest {
     /** Returns null when the line matches, else what differs. */
     String runLine(String[] f) {
         setUp();
-        byte[] code = HexFormat.of().parseHex(f[0]);
-        for (int i = 0; i < 4096; i++) {
-            mem.write8(CODE + i, i < code.length ? code[i] : 0xcc);
-        }
-        byte[] data = HexFormat.of().parseHex(f[10]);
-        byte[] stack = HexFormat.of().parseHex(f[11]);
-        for (int i = 0; i < 64; i++) {
-            mem.write8(DATA + i, data[i]);
-            mem.write8(STACK + i, stack[i]);
-        }
-        for (int k = 0; k < 8; k++) {
-            cpu.r[k] = hex(f[1 + k]);
-        }
-        cpu.setEflags(hex(f[9]));
+        m.load(f);
         for (int i = 0; i < 8; i++) {
             Simd.setMmRegister(cpu, i, hex64(f[27 + i]));
             long[] x = hex128(f[35 + i]);
@@ -358,7 +313,6 @@ class VectorsSimdTest {
             loadX87(f);
             f = intelExpectation(f);
         }
-        cpu.eip = CODE;
 
         Fault fault = engine.stepWithoutDelivery();
         int vector = fault == null ? -1 : fault.vector;
@@ -366,28 +320,7 @@ class VectorsSimdTest {
         if (fault == null && cpu.cpl == 0) {
             d.append(" an exception was delivered (now at ").append(Integer.toHexString(cpu.eip)).append(')');
         }
-        int expVector = Integer.parseInt(f[24], 16);
-        int expDelta = Integer.parseInt(f[23], 16);
-        if (vector != expVector) {
-            d.append(" vector=").append(vector).append(" (expected ").append(expVector).append(')');
-        }
-        if (cpu.eip - CODE != expDelta) {
-            d.append(String.format(" eipdelta=%x (expected %x)", cpu.eip - CODE, expDelta));
-        }
-        int regMask = hex(f[26]);
-        String[] names = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
-        for (int k = 0; k < 8; k++) {
-            int exp = hex(f[12 + k]);
-            if ((regMask & (1 << k)) != 0 && cpu.r[k] != exp) {
-                d.append(String.format(" %s=%08x (expected %08x)", names[k], cpu.r[k], exp));
-            }
-        }
-        int flagMask = hex(f[25]);
-        int expFlags = hex(f[20]);
-        int flags = cpu.getEflags();
-        if (((flags ^ expFlags) & flagMask) != 0) {
-            d.append(String.format(" eflags=%08x (expected %08x, mask %x)", flags, expFlags, flagMask));
-        }
+        VectorMachine.compareRegisters(f, vector, cpu.eip, cpu.r, cpu.getEflags(), d);
         boolean approx = approximation(f[0]) && vector == -1;
         for (int i = 0; i < 8; i++) {
             long mm = Simd.mmRegister(cpu, i), expMm = hex64(f[44 + i]);
@@ -408,16 +341,7 @@ class VectorsSimdTest {
         if (x87) {
             compareX87(f, d);
         }
-        byte[] expData = HexFormat.of().parseHex(f[21]);
-        byte[] expStack = HexFormat.of().parseHex(f[22]);
-        for (int i = 0; i < 64; i++) {
-            if ((byte) mem.read8(DATA + i) != expData[i]) {
-                d.append(String.format(" [data+%x]=%02x (expected %02x)", i, mem.read8(DATA + i), expData[i]));
-            }
-            if ((byte) mem.read8(STACK + i) != expStack[i]) {
-                d.append(String.format(" [stack+%x]=%02x (expected %02x)", i, mem.read8(STACK + i), expStack[i]));
-            }
-        }
+        m.compareWindows(f, d);
         return d.isEmpty() ? null : d.toString().strip();
     }
 }
