@@ -120,8 +120,11 @@ final class X87Math {
         return quadrant(q, nr[1]);
     }
 
+    /** tan x = sin x / cos x from one reduction. */
     static BigDecimal tan(BigDecimal x) {
-        return sin(x).divide(cos(x), MC);
+        BigDecimal[] nr = reduce(x);
+        int q = nr[0].remainder(BigDecimal.valueOf(4)).intValue() & 3;
+        return quadrant(q, nr[1]).divide(quadrant((q + 1) & 3, nr[1]), MC);
     }
 
     /** sin(q * pi/2 + r) for |r| <= pi/4. */

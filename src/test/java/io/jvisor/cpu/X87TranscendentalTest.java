@@ -1,8 +1,5 @@
 package io.jvisor.cpu;
 
-import io.jvisor.memory.IoBus;
-import io.jvisor.memory.PhysicalMemory;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -17,41 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * set PE, directed rounding of tiny arguments, and FSIN(double pi), whose hardware result
  * shows the 66-bit pi the processor reduces arguments with.
  */
-class X87TranscendentalTest {
-    static final int PE = 0x20, C1 = 0x200;
-    static final long INT_BIT = 1L << 63;
-
-    PhysicalMemory mem;
-    Cpu cpu;
-    Fpu f;
-
-    @BeforeEach
-    void setUp() {
-        mem = new PhysicalMemory(1 << 20);
-        cpu = new Cpu(mem, new IoBus());
-        f = cpu.fpu;
-    }
-
-    void r(int op, int modrm) {
-        X87.execute(cpu, op, modrm, Cpu.DS, 0, false);
-    }
-
-    void fld(double d) {
-        mem.write64(0x100, Double.doubleToRawLongBits(d));
-        X87.execute(cpu, 0xDD, 6, Cpu.DS, 0x100, false);
-    }
-
-    void fld80(int se, long mant) {
-        mem.write64(0x110, mant);
-        mem.write16(0x118, se);
-        X87.execute(cpu, 0xDB, (5 << 3) | 6, Cpu.DS, 0x110, false);
-    }
-
-    void fldcw(int cw) {
-        mem.write16(0x300, cw);
-        X87.execute(cpu, 0xD9, (5 << 3) | 6, Cpu.DS, 0x300, false);
-    }
-
+class X87TranscendentalTest extends X87Fixture {
     /** ST(0) as sign/exponent and significand, "seee_mmmmmmmmmmmmmmmm". */
     String st0() {
         return String.format("%04x_%016x", f.stSignExp(0) & 0xffff, f.stMantissa(0));
